@@ -1,0 +1,41 @@
+import nx from '@nx/eslint-plugin';
+
+// Module boundaries are the point of this file: the messaging libraries must stay
+// copyable into another project, and the contracts must stay framework-free.
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  { ignores: ['**/dist', '**/node_modules', '.infra', 'tmp', 'coverage'] },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: ['type:messaging', 'type:contracts', 'type:platform'],
+            },
+            // Copy-out libraries: nothing from this repository, only npm packages.
+            { sourceTag: 'type:messaging', onlyDependOnLibsWithTags: [] },
+            {
+              sourceTag: 'type:contracts',
+              onlyDependOnLibsWithTags: [],
+              bannedExternalImports: ['@nestjs/*', 'typeorm', 'kafkajs', 'pg', 'express'],
+            },
+            { sourceTag: 'type:platform', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:contracts'] },
+            {
+              sourceTag: 'type:e2e',
+              onlyDependOnLibsWithTags: ['type:tooling', 'type:contracts'],
+            },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+];

@@ -1,0 +1,6 @@
+export { infraUp, infraDown, infraStatus, infraMode, describeEndpoints } from './infra';
+export type { InfraMode, InfraStatus } from './infra';
+export { settings, serviceDatabases, kafkaBrokers, mailApiUrl, ROOT_DIR, INFRA_DIR } from './settings';
+export { startNativeKafka, stopNativeKafka, signalKafka } from './native-kafka';
+export { startNativePostgres, stopNativePostgres, adminConnection } from './native-postgres';
+export { InfraError, sleep, waitFor, portOpen } from './process-utils';

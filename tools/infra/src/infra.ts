@@ -1,0 +1,93 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT_DIR, settings } from './settings';
+import { InfraError, run } from './process-utils';
+import { postgresLog, postgresRunning, startNativePostgres, stopNativePostgres } from './native-postgres';
+import { kafkaLog, kafkaRunning, startNativeKafka, stopNativeKafka } from './native-kafka';
+import { smtpLog, smtpRunning, startNativeSmtp, stopNativeSmtp, mailStore } from './native-smtp';
+import { ensureServiceDatabases } from './service-databases';
+import { kafkaSmokeTest } from './kafka-smoke-test';
+
+export type InfraMode = 'docker' | 'native';
+
+export interface InfraStatus {
+  mode: InfraMode;
+  postgres: boolean;
+  kafka: boolean;
+  smtp: boolean;
+}
+
+const composeFile = join(ROOT_DIR, 'docker-compose.yml');
+const infraServices = ['postgres', 'kafka', 'mailpit'];
+
+/** INFRA_MODE wins; otherwise docker where an engine answers, native everywhere else. */
+export function infraMode(): InfraMode {
+  const forced = process.env.INFRA_MODE;
+  if (forced === 'docker' || forced === 'native') return forced;
+  if (forced) throw new InfraError(`INFRA_MODE must be "docker" or "native", got "${forced}"`);
+  const probe = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 5000, encoding: 'utf8' });
+  return probe.status === 0 ? 'docker' : 'native';
+}
+
+export async function infraStatus(mode = infraMode()): Promise<InfraStatus> {
+  return { mode, postgres: await postgresRunning(), kafka: await kafkaRunning(), smtp: await smtpRunning() };
+}
+
+const log = (line: string) => console.log(`[infra] ${line}`);
+
+/** Idempotent: whatever already runs is reused. Returns what it had to start. */
+export async function infraUp(opts: { smokeTest?: boolean } = {}): Promise<{ started: string[]; mode: InfraMode }> {
+  const mode = infraMode();
+  const before = await infraStatus(mode);
+  const started: string[] = [];
+  if (mode === 'docker') {
+    if (!(before.postgres && before.kafka && before.smtp)) {
+      log('starting postgres, kafka and mailpit with docker compose…');
+      run('docker', ['compose', '-f', composeFile, 'up', '-d', '--wait', ...infraServices], { stdio: 'inherit' });
+      started.push('docker');
+    }
+  } else {
+    const parts: [keyof Omit<InfraStatus, 'mode'>, () => Promise<void>, string][] = [
+      ['postgres', startNativePostgres, postgresLog],
+      ['kafka', startNativeKafka, kafkaLog],
+      ['smtp', startNativeSmtp, smtpLog],
+    ];
+    for (const [name, start, logFile] of parts) {
+      if (before[name]) {
+        log(`${name}: already running, reused`);
+        continue;
+      }
+      const t0 = Date.now();
+      log(`${name}: starting… (log: ${logFile})`);
+      await start();
+      log(`${name}: ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+      started.push(name);
+    }
+  }
+  await ensureServiceDatabases();
+  if (opts.smokeTest) {
+    const ms = await kafkaSmokeTest();
+    log(`kafka smoke test (produce, consume, consumer-group commit): ok in ${ms} ms`);
+  }
+  return { started, mode };
+}
+
+export async function infraDown(): Promise<void> {
+  if (infraMode() === 'docker') {
+    run('docker', ['compose', '-f', composeFile, 'down'], { stdio: 'inherit' });
+    return;
+  }
+  await stopNativeSmtp();
+  await stopNativeKafka();
+  stopNativePostgres('fast');
+}
+
+export function describeEndpoints(): string[] {
+  const { host, postgres, kafka, smtp } = settings;
+  const native = infraMode() === 'native';
+  return [
+    `postgres  ${host}:${postgres.port}${native ? `   log: ${postgresLog}` : ''}`,
+    `kafka     ${host}:${kafka.port}${native ? `   log: ${kafkaLog}` : ''}`,
+    `smtp      ${host}:${smtp.port}    mail API/UI: http://${host}:${smtp.apiPort}${native ? `   store: ${mailStore}` : ''}`,
+  ];
+}

@@ -1,0 +1,104 @@
+import { existsSync, mkdirSync, readdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { INFRA_DIR, settings } from './settings';
+import { InfraError, commandExists, portOpen, run, waitFor } from './process-utils';
+
+const base = join(INFRA_DIR, 'postgres');
+const dataDir = join(base, 'data');
+const socketDir = join(base, 'run');
+export const postgresLog = join(base, 'postgres.log');
+
+const isRoot = () => process.getuid?.() === 0;
+
+/** Debian keeps initdb/pg_ctl off PATH, in /usr/lib/postgresql/<version>/bin. */
+function binDir(): string {
+  const debian = '/usr/lib/postgresql';
+  if (existsSync(debian)) {
+    const versions = readdirSync(debian)
+      .filter((v) => existsSync(join(debian, v, 'bin', 'pg_ctl')))
+      .sort((a, b) => Number(b) - Number(a));
+    if (versions.length > 0) return join(debian, versions[0], 'bin');
+  }
+  if (commandExists('pg_config')) {
+    const dir = run('pg_config', ['--bindir']).trim();
+    if (existsSync(join(dir, 'pg_ctl'))) return dir;
+  }
+  throw new InfraError(
+    'PostgreSQL server binaries (initdb, pg_ctl) were not found. Install them, e.g. `apt-get install -y postgresql`, or use Docker.',
+  );
+}
+
+/** initdb and postgres refuse to run as root: as root, run them as the postgres user. */
+function pgCommand(bin: string, args: string[]): void {
+  const cmd = join(binDir(), bin);
+  if (isRoot()) run('runuser', ['-u', 'postgres', '--', cmd, ...args]);
+  else run(cmd, args);
+}
+
+function ensureCluster(): void {
+  if (existsSync(join(dataDir, 'PG_VERSION'))) return;
+  mkdirSync(socketDir, { recursive: true });
+  const pwFile = join(base, '.pwfile');
+  writeFileSync(pwFile, settings.postgres.adminPassword + '\n');
+  chmodSync(pwFile, 0o600);
+  if (isRoot()) run('chown', ['-R', 'postgres:postgres', base]);
+  pgCommand('initdb', [
+    '-D', dataDir,
+    '-U', settings.postgres.adminUser,
+    `--pwfile=${pwFile}`,
+    '--auth-local=trust',
+    '--auth-host=scram-sha-256',
+    '--encoding=UTF8',
+    '--locale=C',
+  ]);
+}
+
+export async function postgresRunning(): Promise<boolean> {
+  return portOpen(settings.postgres.port);
+}
+
+export async function startNativePostgres(): Promise<void> {
+  if (await postgresRunning()) return;
+  ensureCluster();
+  const options = [
+    `-p ${settings.postgres.port}`,
+    `-k ${socketDir}`,
+    `-c listen_addresses=${settings.host}`,
+    '-c max_connections=200',
+    // A test cluster: durability of the machine itself is not under test.
+    '-c fsync=off',
+    '-c shared_buffers=128MB',
+  ].join(' ');
+  pgCommand('pg_ctl', ['-D', dataDir, '-o', options, '-l', postgresLog, '-w', '-t', '60', 'start']);
+  await waitFor('PostgreSQL', postgresAcceptsQueries, 30_000, postgresLog);
+}
+
+/** mode: 'fast' is a clean shutdown, 'immediate' simulates a crash. */
+export function stopNativePostgres(mode: 'fast' | 'immediate' = 'fast'): void {
+  if (!existsSync(join(dataDir, 'postmaster.pid'))) return;
+  pgCommand('pg_ctl', ['-D', dataDir, '-m', mode, '-w', 'stop']);
+}
+
+export async function postgresAcceptsQueries(): Promise<boolean> {
+  const client = new Client(adminConnection('postgres'));
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export function adminConnection(database: string) {
+  return {
+    host: settings.host,
+    port: settings.postgres.port,
+    user: settings.postgres.adminUser,
+    password: settings.postgres.adminPassword,
+    database,
+  };
+}

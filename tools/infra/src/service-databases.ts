@@ -1,0 +1,32 @@
+import { Client } from 'pg';
+import { serviceDatabases } from './settings';
+import { adminConnection } from './native-postgres';
+
+/**
+ * One database per service, owned by that service's login role, which has no other
+ * rights: it can create its own tables (migrations) and touch nothing else.
+ * Role names and passwords cannot be bound parameters in DDL, so they are quoted
+ * with format() inside the server.
+ */
+async function ddl(client: Client, template: string, ...args: string[]): Promise<void> {
+  const placeholders = args.map((_, i) => `$${i + 2}::text`).join(', ');
+  const { rows } = await client.query(`SELECT format($1::text, ${placeholders}) AS sql`, [template, ...args]);
+  await client.query(rows[0].sql);
+}
+
+export async function ensureServiceDatabases(): Promise<void> {
+  const admin = new Client(adminConnection('postgres'));
+  await admin.connect();
+  try {
+    for (const { database, role, password } of serviceDatabases) {
+      const roleExists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+      const verb = roleExists.rowCount === 0 ? 'CREATE' : 'ALTER';
+      await ddl(admin, `${verb} ROLE %I WITH LOGIN PASSWORD %L NOSUPERUSER NOCREATEDB NOCREATEROLE`, role, password);
+      const dbExists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+      if (dbExists.rowCount === 0) await ddl(admin, 'CREATE DATABASE %I OWNER %I', database, role);
+      await ddl(admin, 'REVOKE ALL ON DATABASE %I FROM PUBLIC', database);
+    }
+  } finally {
+    await admin.end();
+  }
+}

@@ -1,0 +1,47 @@
+import { resolve } from 'node:path';
+
+/** Where the project keeps its infrastructure state (git-ignored). */
+export const ROOT_DIR = resolve(__dirname, '../../..');
+export const INFRA_DIR = process.env.INFRA_DIR ?? resolve(ROOT_DIR, '.infra');
+
+const int = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+};
+
+/**
+ * Ports and credentials are the same in docker and native mode, so a service's
+ * configuration does not depend on how the infrastructure was started.
+ * The passwords are development defaults; real deployments set them in the environment.
+ */
+export const settings = {
+  host: '127.0.0.1',
+  postgres: {
+    port: int('INFRA_PG_PORT', 55432),
+    adminUser: 'postgres',
+    adminPassword: process.env.INFRA_PG_ADMIN_PASSWORD ?? 'postgres',
+  },
+  kafka: {
+    port: int('INFRA_KAFKA_PORT', 29092),
+    controllerPort: int('INFRA_KAFKA_CONTROLLER_PORT', 29093),
+    heapMb: int('INFRA_KAFKA_HEAP_MB', 512),
+    clusterId: 'outboxRefClusterId0001',
+  },
+  smtp: {
+    port: int('INFRA_SMTP_PORT', 1025),
+    apiPort: int('INFRA_MAIL_API_PORT', 8025),
+  },
+} as const;
+
+/** One database and one login role per service; each role owns only its database. */
+export const serviceDatabases = [
+  { database: 'orders', role: 'order_service', password: process.env.ORDER_DB_PASSWORD ?? 'order_service_dev' },
+  { database: 'shipping', role: 'shipping_service', password: process.env.SHIPPING_DB_PASSWORD ?? 'shipping_service_dev' },
+  { database: 'email', role: 'email_service', password: process.env.EMAIL_DB_PASSWORD ?? 'email_service_dev' },
+] as const;
+
+export const kafkaBrokers = (): string[] => [`${settings.host}:${settings.kafka.port}`];
+export const mailApiUrl = (): string => `http://${settings.host}:${settings.smtp.apiPort}`;
