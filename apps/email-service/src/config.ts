@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { envSchemas, loadConfig } from '@shop/service-kit';
+
+const schema = z.object({
+  HOST: z.string().default('127.0.0.1'),
+  PORT: envSchemas.port(3003),
+  KAFKA_BROKERS: envSchemas.brokers,
+  KAFKA_CONSUMER_GROUP: z.string().min(1).default('email-service'),
+  ...envSchemas.database,
+  SMTP_HOST: z.string().min(1).default('127.0.0.1'),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(1025),
+  SMTP_SECURE: z.stringbool().default(false),
+  SMTP_USER: z.string().optional(),
+  SMTP_PASSWORD: z.string().optional(),
+  MAIL_FROM: z.email().default('shop@outbox-reference.local'),
+  /** Right-hand side of generated Message-IDs. */
+  MAIL_MESSAGE_ID_DOMAIN: z.string().regex(/^[a-z0-9.-]+$/i).default('outbox-reference.local'),
+  EMAIL_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+});
+
+export type EmailServiceConfig = z.infer<typeof schema>;
+export const loadEmailServiceConfig = (env = process.env) => loadConfig(schema, env);

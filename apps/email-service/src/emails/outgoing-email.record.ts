@@ -1,0 +1,54 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+export type EmailKind = 'order-confirmation';
+export type EmailStatus = 'PENDING' | 'SENT';
+
+/**
+ * An email the service intends to send. It is written in the same transaction as the
+ * inbox row and sent after commit, so a crash can never lose it; `messageId` is derived
+ * from the event id, so a resend after a crash carries the same Message-ID.
+ */
+@Entity({ name: 'outgoing_emails' })
+export class OutgoingEmailRecord {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'event_id', type: 'uuid' })
+  eventId!: string;
+
+  @Column({ type: 'varchar', length: 50 })
+  kind!: EmailKind;
+
+  @Column({ name: 'order_id', type: 'uuid' })
+  orderId!: string;
+
+  @Column({ name: 'message_id', type: 'varchar', length: 255, unique: true })
+  messageId!: string;
+
+  @Column({ type: 'varchar', length: 320 })
+  recipient!: string;
+
+  @Column({ type: 'varchar', length: 255 })
+  subject!: string;
+
+  @Column({ name: 'text_body', type: 'text' })
+  textBody!: string;
+
+  @Column({ name: 'html_body', type: 'text' })
+  htmlBody!: string;
+
+  @Column({ type: 'varchar', length: 10, default: 'PENDING' })
+  status!: EmailStatus;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
+  sentAt!: Date | null;
+}

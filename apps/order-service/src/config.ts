@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { envSchemas, loadConfig } from '@shop/service-kit';
+
+const schema = z.object({
+  HOST: z.string().default('127.0.0.1'),
+  PORT: envSchemas.port(3001),
+  KAFKA_BROKERS: envSchemas.brokers,
+  ...envSchemas.database,
+  OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  HTTP_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/).default('64kb'),
+});
+
+export type OrderServiceConfig = z.infer<typeof schema>;
+export const loadOrderServiceConfig = (env = process.env) => loadConfig(schema, env);

@@ -1,0 +1,21 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+export class CreateShipments1764000000200 implements MigrationInterface {
+  name = 'CreateShipments1764000000200';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE shipments (
+        id               uuid PRIMARY KEY,
+        order_id         uuid NOT NULL UNIQUE,
+        status           varchar(20) NOT NULL,
+        item_count       integer NOT NULL,
+        shipping_address jsonb NOT NULL,
+        created_at       timestamptz NOT NULL DEFAULT now()
+      )`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE shipments');
+  }
+}

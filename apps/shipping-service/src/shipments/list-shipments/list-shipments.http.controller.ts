@@ -1,0 +1,21 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { ZodValidationPipe } from '@shop/service-kit';
+import { ShipmentRecord } from '../shipment.record';
+
+const query = z.strictObject({ orderId: z.uuid().optional() });
+
+@Controller('shipments')
+export class ListShipmentsHttpController {
+  constructor(private readonly dataSource: DataSource) {}
+
+  @Get()
+  list(@Query(new ZodValidationPipe(query)) q: z.infer<typeof query>) {
+    return this.dataSource.getRepository(ShipmentRecord).find({
+      where: q.orderId ? { orderId: q.orderId } : {},
+      order: { createdAt: 'DESC' },
+      take: 100,
+    });
+  }
+}

@@ -1,0 +1,15 @@
+import { z } from 'zod';
+
+/** A versioned event owned by its producer: the wire type, its topic, its data schema. */
+export interface EventContract<TType extends string, TSchema extends z.ZodType> {
+  readonly type: TType;
+  readonly topic: string;
+  readonly aggregateType: string;
+  readonly schema: TSchema;
+}
+
+export const defineEvent = <TType extends string, TSchema extends z.ZodType>(
+  contract: EventContract<TType, TSchema>,
+): EventContract<TType, TSchema> => Object.freeze(contract);
+
+export type EventData<C> = C extends EventContract<string, infer S> ? z.infer<S> : never;

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { EventContract } from './envelope/event-contract';
+import { eventEnvelopeSchema } from './envelope/event-envelope';
+import { orderPlacedV1 } from './orders/order-placed.v1';
+
+/** Every event type this system publishes, by wire type. */
+export const eventContracts: ReadonlyMap<string, EventContract<string, z.ZodType>> = new Map(
+  [orderPlacedV1].map((c) => [c.type, c]),
+);
+
+export class UnknownEventTypeError extends Error {
+  constructor(type: string) {
+    super(`unknown event type "${type}"`);
+    this.name = 'UnknownEventTypeError';
+  }
+}
+
+/** Validates an envelope and its data against the producer's contract; returns the data. */
+export function parseEventData(envelope: unknown): unknown {
+  const parsed = eventEnvelopeSchema.parse(envelope);
+  const contract = eventContracts.get(parsed.type);
+  if (!contract) throw new UnknownEventTypeError(parsed.type);
+  const result = contract.schema.safeParse(parsed.data);
+  if (!result.success) {
+    throw new Error(result.error.issues.map((i) => `data.${i.path.join('.')}: ${i.message}`).join('; '));
+  }
+  return result.data;
+}

@@ -1,0 +1,6 @@
+/**
+ * One topic per aggregate type, named the way Debezium's Outbox Event Router names them
+ * by default (`outbox.event.<aggregatetype>`), so either relay publishes to the same place.
+ */
+export const ORDER_AGGREGATE = 'order';
+export const ORDER_EVENTS_TOPIC = `outbox.event.${ORDER_AGGREGATE}`;

@@ -1,0 +1,4 @@
+export { loadConfig, ConfigError, envSchemas } from './load-config';
+export { HealthModule } from './health.module';
+export { KafkaHealthIndicator } from './kafka-health.indicator';
+export { ZodValidationPipe } from './zod-validation.pipe';

@@ -1,0 +1,20 @@
+import { BadRequestException, PipeTransform } from '@nestjs/common';
+import { z } from 'zod';
+
+/**
+ * Validates a request part against a zod schema: a 400 that names each field at fault,
+ * e.g. `{ "message": "Validation failed", "errors": [{ "field": "items.0.quantity", … }] }`.
+ */
+export class ZodValidationPipe<T extends z.ZodType> implements PipeTransform<unknown, z.infer<T>> {
+  constructor(private readonly schema: T) {}
+
+  transform(value: unknown): z.infer<T> {
+    const result = this.schema.safeParse(value);
+    if (result.success) return result.data;
+    throw new BadRequestException({
+      statusCode: 400,
+      message: 'Validation failed',
+      errors: result.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message })),
+    });
+  }
+}
