@@ -4,3 +4,4 @@ export { settings, serviceDatabases, kafkaBrokers, mailApiUrl, ROOT_DIR, INFRA_D
 export { startNativeKafka, stopNativeKafka, signalKafka } from './native-kafka';
 export { startNativePostgres, stopNativePostgres, adminConnection } from './native-postgres';
 export { InfraError, sleep, waitFor, portOpen } from './process-utils';
+export { createTestDatabase } from './test-database';

@@ -1,0 +1,38 @@
+// Three tiers, all on real infrastructure where they need it:
+//   unit         *.spec.ts      no I/O
+//   integration  *.int-spec.ts  real PostgreSQL and Kafka (started by global setup)
+//   e2e          e2e/**/*.e2e-spec.ts  the three services as separate processes
+const { compilerOptions } = require('./tsconfig.base.json');
+
+const moduleNameMapper = Object.fromEntries(
+  Object.entries(compilerOptions.paths).map(([alias, [target]]) => [`^${alias}$`, `<rootDir>/${target}`]),
+);
+
+const transform = {
+  '^.+\\.ts$': [
+    '@swc/jest',
+    {
+      jsc: {
+        parser: { syntax: 'typescript', decorators: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true },
+        target: 'es2022',
+      },
+      module: { type: 'commonjs' },
+    },
+  ],
+};
+
+const base = { rootDir: __dirname, testEnvironment: 'node', transform, moduleNameMapper };
+const infra = {
+  globalSetup: '<rootDir>/tools/infra/src/jest/global-setup.ts',
+  globalTeardown: '<rootDir>/tools/infra/src/jest/global-teardown.ts',
+};
+
+module.exports = {
+  testTimeout: 60_000,
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'] },
+    { ...base, ...infra, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int-spec.ts'] },
+    { ...base, ...infra, displayName: 'e2e', testMatch: ['<rootDir>/e2e/**/*.e2e-spec.ts'] },
+  ],
+};
