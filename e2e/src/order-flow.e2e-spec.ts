@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
+import { ORDER_EVENTS_TOPIC, orderPlacedV1 } from '@shop/contracts';
+import { kafkaBrokers, mailApiUrl, RunningService, startService, waitFor } from '@shop/infra';
+
+interface MailpitMessage {
+  MessageID: string;
+  To: { Address: string }[];
+  Subject: string;
+}
+
+const placeOrderBody = (email: string) => ({
+  customerId: `customer-${randomUUID().slice(0, 8)}`,
+  contactEmail: email,
+  currency: 'EUR',
+  items: [
+    { sku: 'BOOK-42', quantity: 2, unitPriceCents: 1999 },
+    { sku: 'MUG-7', quantity: 1, unitPriceCents: 899 },
+  ],
+  shippingAddress: { line1: 'Hauptstraße 1', city: 'Berlin', postalCode: '10115', country: 'DE' },
+});
+
+const getJson = async <T>(url: string): Promise<T> => {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url} → ${res.status}`);
+  return (await res.json()) as T;
+};
+
+const mailsTo = async (email: string) =>
+  (await getJson<{ messages: MailpitMessage[] }>(`${mailApiUrl()}/api/v1/messages`)).messages.filter((m) =>
+    m.To.some((t) => t.Address === email),
+  );
+
+describe('order → outbox → Kafka → shipping and email (three processes)', () => {
+  let services: RunningService[] = [];
+  const kafka = new Kafka({ clientId: 'e2e', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  const [orders, shipping, email] = ['order-service', 'shipping-service', 'email-service'] as const;
+  const url = (name: string) => services.find((s) => s.name === name)!.url;
+
+  beforeAll(async () => {
+    services = await Promise.all([startService(orders), startService(shipping), startService(email)]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(services.map((s) => s.stop()));
+  });
+
+  async function placeOrder(contactEmail: string): Promise<string> {
+    const res = await fetch(`${url(orders)}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(placeOrderBody(contactEmail)),
+    });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { id: string }).id;
+  }
+
+  const shipmentsOf = (orderId: string) => getJson<{ orderId: string; status: string }[]>(`${url(shipping)}/shipments?orderId=${orderId}`);
+
+  it('creates exactly one shipment and sends exactly one confirmation email per order', async () => {
+    const contactEmail = `e2e+${randomUUID()}@example.com`;
+    const orderId = await placeOrder(contactEmail);
+
+    await waitFor('shipment scheduled', async () => (await shipmentsOf(orderId)).length > 0, 30_000);
+    await waitFor('confirmation email delivered', async () => (await mailsTo(contactEmail)).length > 0, 30_000);
+    // Give a duplicate time to show up before counting.
+    await new Promise((r) => setTimeout(r, 1500));
+
+    expect(await shipmentsOf(orderId)).toEqual([expect.objectContaining({ orderId, status: 'SCHEDULED' })]);
+    const mails = await mailsTo(contactEmail);
+    expect(mails).toHaveLength(1);
+    expect(mails[0].Subject).toBe(`Your order ${orderId.slice(0, 8)} is confirmed`);
+    expect(mails[0].MessageID).toMatch(/^[0-9a-f-]{36}\.order-confirmation@/);
+  });
+
+  it('gives one shipment and one email when the same event is delivered twice', async () => {
+    const contactEmail = `e2e+${randomUUID()}@example.com`;
+    const orderId = await placeOrder(contactEmail);
+    await waitFor('confirmation email delivered', async () => (await mailsTo(contactEmail)).length > 0, 30_000);
+
+    // Redeliver: copy the very message the relay published back onto the topic.
+    const original = await findOnTopic(kafka, ORDER_EVENTS_TOPIC, (m) => m.key?.toString() === orderId);
+    expect(original.headers?.type?.toString()).toBe(orderPlacedV1.type);
+    const producer = kafka.producer();
+    await producer.connect();
+    const [copy] = await producer.send({
+      topic: ORDER_EVENTS_TOPIC,
+      acks: -1,
+      messages: [{ key: original.key, value: original.value, headers: original.headers }],
+    });
+    await producer.disconnect();
+
+    // Both consumer groups must have committed past the copy, i.e. handled (and skipped) it.
+    const admin = kafka.admin();
+    await admin.connect();
+    const committedPast = async (groupId: string) => {
+      const [offsets] = await admin.fetchOffsets({ groupId, topics: [ORDER_EVENTS_TOPIC] });
+      const p = offsets.partitions.find((x) => x.partition === copy.partition);
+      return p !== undefined && BigInt(p.offset) > BigInt(copy.baseOffset ?? '0');
+    };
+    try {
+      await waitFor('shipping consumed the copy', () => committedPast('shipping-service'), 30_000);
+      await waitFor('email consumed the copy', () => committedPast('email-service'), 30_000);
+    } finally {
+      await admin.disconnect();
+    }
+    await new Promise((r) => setTimeout(r, 1000)); // an email would be sent right after commit
+
+    expect(await shipmentsOf(orderId)).toHaveLength(1);
+    expect(await mailsTo(contactEmail)).toHaveLength(1);
+  });
+});
+
+/** Reads a topic from offset 0 and returns the nth message matching the predicate. */
+async function findOnTopic(kafka: Kafka, topic: string, match: (m: KafkaMessage) => boolean, nth = 1): Promise<KafkaMessage> {
+  const consumer = kafka.consumer({ groupId: `e2e-reader-${randomUUID()}` });
+  const found: KafkaMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void (match(message) && found.push(message)) });
+  try {
+    await waitFor(`message #${nth} on ${topic}`, async () => found.length >= nth, 30_000);
+  } finally {
+    await consumer.disconnect();
+  }
+  return found[nth - 1];
+}

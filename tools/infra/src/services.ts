@@ -1,0 +1,80 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { INFRA_DIR, ROOT_DIR, kafkaBrokers, serviceDatabases, settings } from './settings';
+import { sleep } from './process-utils';
+
+export type ServiceName = 'order-service' | 'shipping-service' | 'email-service';
+
+const ports: Record<ServiceName, number> = { 'order-service': 3001, 'shipping-service': 3002, 'email-service': 3003 };
+const databases: Record<ServiceName, (typeof serviceDatabases)[number]['database']> = {
+  'order-service': 'orders',
+  'shipping-service': 'shipping',
+  'email-service': 'email',
+};
+
+export const serviceUrl = (name: ServiceName) => `http://${settings.host}:${ports[name]}`;
+export const logDir = join(INFRA_DIR, 'logs');
+
+/** The environment a service needs to reach this project's infrastructure. */
+export function serviceEnv(name: ServiceName): NodeJS.ProcessEnv {
+  const db = serviceDatabases.find((d) => d.database === databases[name])!;
+  return {
+    PORT: String(ports[name]),
+    HOST: settings.host,
+    KAFKA_BROKERS: kafkaBrokers().join(','),
+    DB_HOST: settings.host,
+    DB_PORT: String(settings.postgres.port),
+    DB_NAME: db.database,
+    DB_USER: db.role,
+    DB_PASSWORD: db.password,
+    SMTP_HOST: settings.host,
+    SMTP_PORT: String(settings.smtp.port),
+  };
+}
+
+export interface RunningService {
+  name: ServiceName;
+  url: string;
+  process: ChildProcess;
+  logFile: string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts a service as its own process and resolves once GET /health answers 200. */
+export async function startService(name: ServiceName, extraEnv: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<RunningService> {
+  mkdirSync(logDir, { recursive: true });
+  const logFile = join(logDir, `${name}.log`);
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT_DIR, 'apps', name, 'src', 'main.ts')], {
+    cwd: ROOT_DIR,
+    env: { ...process.env, SWC_NODE_PROJECT: join(ROOT_DIR, 'tsconfig.base.json'), ...serviceEnv(name), ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const service: RunningService = {
+    name,
+    url: serviceUrl(name),
+    process: child,
+    logFile,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} during start; see ${logFile}`);
+    try {
+      const res = await fetch(`${service.url}/health`);
+      if (res.ok) return service;
+    } catch {
+      // not listening yet
+    }
+    await sleep(250);
+  }
+  await service.stop('SIGKILL');
+  throw new Error(`${name} was not healthy within ${timeoutMs / 1000}s; see ${logFile}`);
+}
