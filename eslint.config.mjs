@@ -2,6 +2,33 @@ import nx from '@nx/eslint-plugin';
 
 // Module boundaries are the point of this file: the messaging libraries must stay
 // copyable into another project, and the contracts must stay framework-free.
+const constraints = [
+  {
+    sourceTag: 'type:app',
+    onlyDependOnLibsWithTags: ['type:messaging', 'type:contracts', 'type:platform'],
+  },
+  // Copy-out libraries: nothing from this repository, only npm packages.
+  { sourceTag: 'type:messaging', onlyDependOnLibsWithTags: [] },
+  {
+    sourceTag: 'type:contracts',
+    onlyDependOnLibsWithTags: [],
+    bannedExternalImports: ['@nestjs/*', 'typeorm', 'kafkajs', 'pg', 'express'],
+  },
+  { sourceTag: 'type:platform', onlyDependOnLibsWithTags: [] },
+  { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:contracts'] },
+  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:tooling', 'type:contracts'] },
+];
+
+// Integration tests may use the project's infrastructure helpers; shipped code may not.
+const testConstraints = constraints.map((c) =>
+  c.sourceTag === 'type:e2e' ? c : { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:tooling'] },
+);
+
+const boundaries = (depConstraints) => [
+  'error',
+  { enforceBuildableLibDependency: false, allow: [], depConstraints },
+];
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -9,33 +36,12 @@ export default [
   {
     files: ['**/*.ts'],
     rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          depConstraints: [
-            {
-              sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:messaging', 'type:contracts', 'type:platform'],
-            },
-            // Copy-out libraries: nothing from this repository, only npm packages.
-            { sourceTag: 'type:messaging', onlyDependOnLibsWithTags: [] },
-            {
-              sourceTag: 'type:contracts',
-              onlyDependOnLibsWithTags: [],
-              bannedExternalImports: ['@nestjs/*', 'typeorm', 'kafkajs', 'pg', 'express'],
-            },
-            { sourceTag: 'type:platform', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:contracts'] },
-            {
-              sourceTag: 'type:e2e',
-              onlyDependOnLibsWithTags: ['type:tooling', 'type:contracts'],
-            },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': boundaries(constraints),
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
+  },
+  {
+    files: ['**/*.int-spec.ts', '**/*.e2e-spec.ts'],
+    rules: { '@nx/enforce-module-boundaries': boundaries(testConstraints) },
   },
 ];

@@ -1,17 +1,13 @@
 import 'reflect-metadata';
 import { ConsoleLogger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError } from '@shop/service-kit';
-import { AppModule } from './app.module';
 import { loadOrderServiceConfig } from './config';
+import { createOrderServiceApp } from './create-app';
 
 async function bootstrap() {
   const config = loadOrderServiceConfig();
   const logger = new ConsoleLogger('order-service', { json: true });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bodyParser: false });
-  app.useBodyParser('json', { limit: config.HTTP_BODY_LIMIT });
-  app.enableShutdownHooks();
+  const app = await createOrderServiceApp(config, logger);
   await app.listen(config.PORT, config.HOST);
   logger.log({ msg: 'order-service listening', port: config.PORT });
 }

@@ -70,7 +70,7 @@ describe('outbox (real PostgreSQL and Kafka)', () => {
     expect(received.map((m) => m.headers?.id?.toString())).toEqual(events.map((e) => e.id));
     expect(received.map((m) => m.headers?.type?.toString())).toEqual(events.map((e) => e.type));
     expect(received.map((m) => m.headers?.correlationId?.toString())).toEqual(['corr-1', 'corr-2', 'corr-3']);
-    expect(received.map((m) => JSON.parse(m.value!.toString()))).toEqual(events);
+    expect(received.map((m) => JSON.parse(String(m.value)))).toEqual(events);
   });
 
   it('leaves rows unpublished when the broker cannot be reached, and publishes them later', async () => {

@@ -22,7 +22,7 @@ export interface OutboxModuleOptions {
 
 export interface OutboxModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
   inject?: unknown[];
-  useFactory: (...args: any[]) => OutboxModuleOptions | Promise<OutboxModuleOptions>;
+  useFactory: (...args: never[]) => OutboxModuleOptions | Promise<OutboxModuleOptions>;
 }
 
 const OUTBOX_OPTIONS = Symbol('OUTBOX_OPTIONS');

@@ -17,14 +17,14 @@ export class KafkaHealthIndicator implements OnModuleDestroy {
   async check(key = 'kafka', timeoutMs = 3000) {
     const indicator = this.health.check(key);
     try {
-      this.admin ??= new Kafka({
+      const admin = (this.admin ??= new Kafka({
         clientId: 'health',
         brokers: this.brokers,
         logLevel: logLevel.NOTHING,
         connectionTimeout: timeoutMs,
         retry: { retries: 0 },
-      }).admin();
-      await withTimeout(this.admin.connect().then(() => this.admin!.describeCluster()), timeoutMs);
+      }).admin());
+      await withTimeout(admin.connect().then(() => admin.describeCluster()), timeoutMs);
       return indicator.up();
     } catch (err) {
       await this.admin?.disconnect().catch(() => undefined);

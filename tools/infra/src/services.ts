@@ -18,7 +18,8 @@ export const logDir = join(INFRA_DIR, 'logs');
 
 /** The environment a service needs to reach this project's infrastructure. */
 export function serviceEnv(name: ServiceName): NodeJS.ProcessEnv {
-  const db = serviceDatabases.find((d) => d.database === databases[name])!;
+  const db = serviceDatabases.find((d) => d.database === databases[name]);
+  if (!db) throw new Error(`no database defined for ${name}`);
   return {
     PORT: String(ports[name]),
     HOST: settings.host,

@@ -1,0 +1,93 @@
+import { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { createTestDatabase, kafkaBrokers } from '@shop/infra';
+import { loadOrderServiceConfig } from '../../config';
+import { createOrderServiceApp } from '../../create-app';
+
+const validBody = () => ({
+  customerId: 'customer-1',
+  contactEmail: 'ada@example.com',
+  items: [{ sku: 'BOOK-42', quantity: 2, unitPriceCents: 1999 }],
+  shippingAddress: { line1: 'Hauptstraße 1', city: 'Berlin', postalCode: '10115', country: 'DE' },
+});
+
+describe('POST /orders and GET /orders/:id (real PostgreSQL)', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let app: NestExpressApplication;
+  let dataSource: DataSource;
+
+  const counts = async () => {
+    const [{ orders, outbox }] = await dataSource.query(
+      'SELECT (SELECT count(*) FROM orders)::int AS orders, (SELECT count(*) FROM outbox)::int AS outbox',
+    );
+    return { orders, outbox };
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('orders_api_it');
+    const config = loadOrderServiceConfig({
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      DB_HOST: db.options.host,
+      DB_PORT: String(db.options.port),
+      DB_NAME: db.name,
+      DB_USER: db.options.username,
+      DB_PASSWORD: db.options.password,
+      HTTP_BODY_LIMIT: '16kb',
+    });
+    app = await createOrderServiceApp(config, false);
+    await app.init();
+    dataSource = app.get(DataSource);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  it('places an order: 201, the order row and one order.placed.v1 outbox row', async () => {
+    const before = await counts();
+    const res = await request(app.getHttpServer()).post('/orders').send(validBody()).expect(201);
+    expect(res.body).toMatchObject({ status: 'PLACED', totalCents: 3998, currency: 'EUR' });
+    expect(res.body).not.toHaveProperty('contactEmail');
+    expect(await counts()).toEqual({ orders: before.orders + 1, outbox: before.outbox + 1 });
+    const [row] = await dataSource.query('SELECT type, aggregateid, payload FROM outbox WHERE aggregateid = $1', [res.body.id]);
+    expect(row).toMatchObject({ type: 'order.placed.v1', aggregateid: res.body.id });
+    expect(row.payload.data).toMatchObject({ orderId: res.body.id, contactEmail: 'ada@example.com', totalCents: 3998 });
+
+    const got = await request(app.getHttpServer()).get(`/orders/${res.body.id}`).expect(200);
+    expect(got.body).toEqual(res.body);
+  });
+
+  const badBodies: [string, () => unknown, string[]][] = [
+    ['missing fields', () => ({}), ['customerId', 'contactEmail', 'items', 'shippingAddress']],
+    ['wrong types', () => ({ ...validBody(), customerId: 42, items: 'many' }), ['customerId', 'items']],
+    ['a negative quantity', () => ({ ...validBody(), items: [{ sku: 'A', quantity: -1, unitPriceCents: 1 }] }), ['items.0.quantity']],
+    ['a fractional price', () => ({ ...validBody(), items: [{ sku: 'A', quantity: 1, unitPriceCents: 9.99 }] }), ['items.0.unitPriceCents']],
+    ['no items', () => ({ ...validBody(), items: [] }), ['items']],
+    ['an invalid email', () => ({ ...validBody(), contactEmail: 'not-an-email' }), ['contactEmail']],
+    ['an unknown field', () => ({ ...validBody(), discount: 100 }), ['(body)']],
+    ['a bad country', () => ({ ...validBody(), shippingAddress: { ...validBody().shippingAddress, country: 'Germany' } }), ['shippingAddress.country']],
+  ];
+
+  it.each(badBodies)('answers 400 naming the fields for %s, and writes nothing', async (_name, body, fields) => {
+    const before = await counts();
+    const res = await request(app.getHttpServer()).post('/orders').send(body() as object).expect(400);
+    expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(fields));
+    expect(JSON.stringify(res.body)).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+    expect(await counts()).toEqual(before);
+  });
+
+  it('answers 400 for malformed JSON and 413 for an oversized body, writing nothing', async () => {
+    const before = await counts();
+    await request(app.getHttpServer()).post('/orders').set('content-type', 'application/json').send('{"customerId": ').expect(400);
+    const huge = { ...validBody(), items: Array.from({ length: 2000 }, () => ({ sku: 'A', quantity: 1, unitPriceCents: 1 })) };
+    await request(app.getHttpServer()).post('/orders').send(huge).expect(413);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('answers 404 for an unknown order and 400 for an id that is not a uuid', async () => {
+    await request(app.getHttpServer()).get('/orders/0f8fad5b-d9cb-469f-a165-70867728950e').expect(404);
+    await request(app.getHttpServer()).get('/orders/42').expect(400);
+  });
+});
