@@ -104,7 +104,7 @@ export class OutboxRelay {
       if (rows.length === 0) return 0;
       await this.publish(rows);
       await manager.query(
-        'UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[])',
+        'UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[])',
         [rows.map((r) => r.id)],
       );
       return rows.length;
