@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
 import { ORDER_EVENTS_TOPIC, orderPlacedV1 } from '@shop/contracts';
-import { kafkaBrokers, mailApiUrl, RunningService, startService, waitFor } from '@shop/infra';
+import { kafkaBrokers, mailApiUrl, RunningService, startServices, waitFor } from '@shop/infra';
 
 interface MailpitMessage {
   MessageID: string;
@@ -38,7 +38,7 @@ describe('order → outbox → Kafka → shipping and email (three processes)', 
   const url = (name: string) => services.find((s) => s.name === name)?.url ?? '';
 
   beforeAll(async () => {
-    services = await Promise.all([startService(orders), startService(shipping), startService(email)]);
+    services = await startServices([orders, shipping, email]);
   }, 120_000);
 
   afterAll(async () => {

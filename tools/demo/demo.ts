@@ -45,6 +45,16 @@ async function main() {
     await Promise.all(services.map((s) => s.stop()));
   };
   process.once('SIGINT', () => void stopAll().then(() => process.exit(0)));
+  try {
+    await runDemo(names, services);
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  if (exitAfterTimeline) await stopAll();
+}
+
+async function runDemo(names: ServiceName[], services: RunningService[]) {
   for (const name of names) {
     const t0 = Date.now();
     services.push(await startService(name));
@@ -66,10 +76,7 @@ async function main() {
 
   for (const orderId of orderIds) await printTimeline(orderId);
 
-  if (exitAfterTimeline) {
-    await stopAll();
-    return;
-  }
+  if (exitAfterTimeline) return;
   say('\n▶ running. Try:');
   say(`  curl -s ${serviceUrl('order-service')}/orders/${orderIds[0]}`);
   say(`  curl -s ${serviceUrl('shipping-service')}/shipments`);

@@ -44,6 +44,8 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
   private readonly kafka: Kafka;
   private consumer?: Consumer;
   private producer?: Producer;
+  private connecting?: Promise<void>;
+  private closed = false;
   readonly stats: InboxStats = { processed: 0, duplicates: 0, deadLettered: 0 };
 
   constructor(private readonly options: KafkaInboxOptions) {
@@ -51,22 +53,41 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     this.kafka = new Kafka({ logLevel: logLevel.WARN, ...options.kafka });
   }
 
-  async listen(callback: (err?: unknown) => void): Promise<void> {
-    try {
-      this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-      this.consumer = this.kafka.consumer({ groupId: this.options.consumer, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
-      await this.consumer.connect();
-      await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
-      await this.consumer.run({ autoCommit: false, eachMessage: (payload) => this.handleMessage(payload) });
-      callback();
-    } catch (err) {
-      callback(err);
-    }
+  /**
+   * Returns at once and connects in the background, retrying until the broker and the
+   * topics are there: a service starts (and reports unhealthy) without its broker, and
+   * recovers without a restart.
+   */
+  listen(callback: () => void): void {
+    this.closed = false;
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    this.connecting = this.connectWithRetry();
+    callback();
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    await this.connecting;
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
+  }
+
+  private async connectWithRetry(): Promise<void> {
+    for (let attempt = 1; !this.closed; attempt++) {
+      const consumer = this.kafka.consumer({ groupId: this.options.consumer, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
+        await consumer.run({ autoCommit: false, eachMessage: (payload) => this.handleMessage(payload) });
+        this.consumer = consumer;
+        return;
+      } catch (err) {
+        await consumer.disconnect().catch(() => undefined);
+        const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6));
+        this.logger.warn?.({ msg: 'inbox consumer could not start; retrying', consumer: this.options.consumer, attempt, delayMs: delay, error: err instanceof Error ? err.message : String(err) });
+        await sleep(delay);
+      }
+    }
   }
 
   on(): never {

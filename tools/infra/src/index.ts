@@ -5,5 +5,5 @@ export { startNativeKafka, stopNativeKafka, signalKafka } from './native-kafka';
 export { startNativePostgres, stopNativePostgres, adminConnection } from './native-postgres';
 export { InfraError, sleep, waitFor, portOpen } from './process-utils';
 export { createTestDatabase } from './test-database';
-export { startService, serviceUrl, serviceEnv, logDir } from './services';
+export { startService, startServices, serviceUrl, serviceEnv, logDir } from './services';
 export type { ServiceName, RunningService } from './services';

@@ -7,6 +7,7 @@ import { kafkaLog, kafkaRunning, startNativeKafka, stopNativeKafka } from './nat
 import { smtpLog, smtpRunning, startNativeSmtp, stopNativeSmtp, mailStore } from './native-smtp';
 import { ensureServiceDatabases } from './service-databases';
 import { kafkaSmokeTest } from './kafka-smoke-test';
+import { ensureTopics } from './kafka-topics';
 
 export type InfraMode = 'docker' | 'native';
 
@@ -65,6 +66,8 @@ export async function infraUp(opts: { smokeTest?: boolean } = {}): Promise<{ sta
     }
   }
   await ensureServiceDatabases();
+  const created = await ensureTopics();
+  if (created.length > 0) log(`topics created: ${created.join(', ')}`);
   if (opts.smokeTest) {
     const ms = await kafkaSmokeTest();
     log(`kafka smoke test (produce, consume, consumer-group commit): ok in ${ms} ms`);

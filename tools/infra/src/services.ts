@@ -42,6 +42,18 @@ export interface RunningService {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** Starts services concurrently; if one fails, stops the others before throwing. */
+export async function startServices(names: ServiceName[], extraEnv: NodeJS.ProcessEnv = {}): Promise<RunningService[]> {
+  const results = await Promise.allSettled(names.map((name) => startService(name, extraEnv)));
+  const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) {
+    await Promise.all(started.map((s) => s.stop()));
+    throw failure.reason;
+  }
+  return started;
+}
+
 /** Starts a service as its own process and resolves once GET /health answers 200. */
 export async function startService(name: ServiceName, extraEnv: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<RunningService> {
   mkdirSync(logDir, { recursive: true });
