@@ -24,10 +24,7 @@ const testConstraints = constraints.map((c) =>
   c.sourceTag === 'type:e2e' ? c : { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:tooling'] },
 );
 
-const boundaries = (depConstraints) => [
-  'error',
-  { enforceBuildableLibDependency: false, allow: [], depConstraints },
-];
+const boundaries = (depConstraints) => ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints }];
 
 export default [
   ...nx.configs['flat/base'],

@@ -55,7 +55,8 @@ describe('order → outbox → Kafka → shipping and email (three processes)', 
     return ((await res.json()) as { id: string }).id;
   }
 
-  const shipmentsOf = (orderId: string) => getJson<{ orderId: string; status: string }[]>(`${url(shipping)}/shipments?orderId=${orderId}`);
+  const shipmentsOf = (orderId: string) =>
+    getJson<{ orderId: string; status: string }[]>(`${url(shipping)}/shipments?orderId=${orderId}`);
 
   it('creates exactly one shipment and sends exactly one confirmation email per order', async () => {
     const contactEmail = `e2e+${randomUUID()}@example.com`;
@@ -112,7 +113,12 @@ describe('order → outbox → Kafka → shipping and email (three processes)', 
 });
 
 /** Reads a topic from offset 0 and returns the nth message matching the predicate. */
-async function findOnTopic(kafka: Kafka, topic: string, match: (m: KafkaMessage) => boolean, nth = 1): Promise<KafkaMessage> {
+async function findOnTopic(
+  kafka: Kafka,
+  topic: string,
+  match: (m: KafkaMessage) => boolean,
+  nth = 1,
+): Promise<KafkaMessage> {
   const consumer = kafka.consumer({ groupId: `e2e-reader-${randomUUID()}` });
   const found: KafkaMessage[] = [];
   await consumer.connect();

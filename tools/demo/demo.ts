@@ -25,13 +25,27 @@ const say = (line = '') => console.log(line);
 const exitAfterTimeline = process.argv.includes('--exit');
 
 const sampleOrders = [
-  { customerId: 'ada', contactEmail: 'ada@example.com', items: [{ sku: 'BOOK-42', quantity: 2, unitPriceCents: 1999 }],
-    shippingAddress: { line1: 'Hauptstraße 1', city: 'Berlin', postalCode: '10115', country: 'DE' } },
-  { customerId: 'grace', contactEmail: 'grace@example.com', items: [{ sku: 'MUG-7', quantity: 1, unitPriceCents: 899 }, { sku: 'PEN-1', quantity: 3, unitPriceCents: 150 }],
-    shippingAddress: { line1: 'Rue de Rivoli 10', city: 'Paris', postalCode: '75001', country: 'FR' } },
+  {
+    customerId: 'ada',
+    contactEmail: 'ada@example.com',
+    items: [{ sku: 'BOOK-42', quantity: 2, unitPriceCents: 1999 }],
+    shippingAddress: { line1: 'Hauptstraße 1', city: 'Berlin', postalCode: '10115', country: 'DE' },
+  },
+  {
+    customerId: 'grace',
+    contactEmail: 'grace@example.com',
+    items: [
+      { sku: 'MUG-7', quantity: 1, unitPriceCents: 899 },
+      { sku: 'PEN-1', quantity: 3, unitPriceCents: 150 },
+    ],
+    shippingAddress: { line1: 'Rue de Rivoli 10', city: 'Paris', postalCode: '75001', country: 'FR' },
+  },
 ];
 
-interface Hop { at: Date; what: string }
+interface Hop {
+  at: Date;
+  what: string;
+}
 
 async function main() {
   say('▶ infrastructure');
@@ -90,32 +104,59 @@ async function printTimeline(orderId: string) {
   const orders = new Client(adminConnection('orders'));
   await orders.connect();
   try {
-    await waitFor('outbox row published', async () => {
-      const { rows } = await orders.query('SELECT published_at FROM outbox WHERE aggregateid = $1', [orderId]);
-      return rows[0]?.published_at != null;
-    }, 30_000);
+    await waitFor(
+      'outbox row published',
+      async () => {
+        const { rows } = await orders.query('SELECT published_at FROM outbox WHERE aggregateid = $1', [orderId]);
+        return rows[0]?.published_at != null;
+      },
+      30_000,
+    );
     const { rows } = await orders.query(
       `SELECT o.placed_at, x.type, x.created_at, x.published_at FROM orders o JOIN outbox x ON x.aggregateid = o.id::text WHERE o.id = $1`,
       [orderId],
     );
-    hops.push({ at: rows[0].created_at, what: `committed   order row + outbox row (${rows[0].type}) in one transaction` });
+    hops.push({
+      at: rows[0].created_at,
+      what: `committed   order row + outbox row (${rows[0].type}) in one transaction`,
+    });
     hops.push({ at: rows[0].published_at, what: `published   marked published by the relay after the broker's ack` });
   } finally {
     await orders.end();
   }
 
   const placement = await findOnTopic(orderId);
-  hops.push({ at: placement.at, what: `on Kafka    ${ORDER_EVENTS_TOPIC} partition ${placement.partition} offset ${placement.offset}` });
+  hops.push({
+    at: placement.at,
+    what: `on Kafka    ${ORDER_EVENTS_TOPIC} partition ${placement.partition} offset ${placement.offset}`,
+  });
 
   const shipping = serviceUrl('shipping-service');
-  await waitFor('shipment', async () => (await getJson<unknown[]>(`${shipping}/shipments?orderId=${orderId}`)).length > 0, 30_000);
+  await waitFor(
+    'shipment',
+    async () => (await getJson<unknown[]>(`${shipping}/shipments?orderId=${orderId}`)).length > 0,
+    30_000,
+  );
   const [shipment] = await getJson<{ status: string; createdAt: string }[]>(`${shipping}/shipments?orderId=${orderId}`);
-  hops.push({ at: new Date(shipment.createdAt), what: `shipping    shipment ${shipment.status} (inbox row in the same transaction)` });
+  hops.push({
+    at: new Date(shipment.createdAt),
+    what: `shipping    shipment ${shipment.status} (inbox row in the same transaction)`,
+  });
 
   const emailUrl = serviceUrl('email-service');
-  await waitFor('email sent', async () => (await getJson<{ status: string }[]>(`${emailUrl}/emails?orderId=${orderId}`)).some((e) => e.status === 'SENT'), 30_000);
-  const [email] = await getJson<{ kind: string; messageId: string; sentAt: string }[]>(`${emailUrl}/emails?orderId=${orderId}`);
-  hops.push({ at: new Date(email.sentAt), what: `email       ${email.kind} sent over SMTP, Message-ID <${email.messageId}>` });
+  await waitFor(
+    'email sent',
+    async () =>
+      (await getJson<{ status: string }[]>(`${emailUrl}/emails?orderId=${orderId}`)).some((e) => e.status === 'SENT'),
+    30_000,
+  );
+  const [email] = await getJson<{ kind: string; messageId: string; sentAt: string }[]>(
+    `${emailUrl}/emails?orderId=${orderId}`,
+  );
+  hops.push({
+    at: new Date(email.sentAt),
+    what: `email       ${email.kind} sent over SMTP, Message-ID <${email.messageId}>`,
+  });
 
   const t0 = hops[0].at.getTime();
   say(`\n▶ timeline of order ${orderId}`);
@@ -132,7 +173,8 @@ async function findOnTopic(key: string): Promise<{ partition: number; offset: st
   await consumer.subscribe({ topics: [ORDER_EVENTS_TOPIC], fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ partition, message }) => {
-      if (message.key?.toString() === key) found = { partition, offset: message.offset, at: new Date(Number(message.timestamp)) };
+      if (message.key?.toString() === key)
+        found = { partition, offset: message.offset, at: new Date(Number(message.timestamp)) };
     },
   });
   try {

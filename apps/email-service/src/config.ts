@@ -14,7 +14,10 @@ const schema = z.object({
   SMTP_PASSWORD: z.string().optional(),
   MAIL_FROM: z.email().default('shop@outbox-reference.local'),
   /** Right-hand side of generated Message-IDs. */
-  MAIL_MESSAGE_ID_DOMAIN: z.string().regex(/^[a-z0-9.-]+$/i).default('outbox-reference.local'),
+  MAIL_MESSAGE_ID_DOMAIN: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/i)
+    .default('outbox-reference.local'),
   EMAIL_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
 });
 

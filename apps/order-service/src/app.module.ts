@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CreateOutboxTable1764000000000, OutboxModule } from '@shop/outbox';
-import { HealthModule } from '@shop/service-kit';
+import { HealthModule, postgresOptions } from '@shop/service-kit';
 import { OrderServiceConfig } from './config';
 import { CreateOrders1764000000100 } from './migrations/1764000000100-create-orders';
 import { OrderRecord } from './orders/order.record';
@@ -13,19 +13,12 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        TypeOrmModule.forRoot({
-          type: 'postgres',
-          host: config.DB_HOST,
-          port: config.DB_PORT,
-          database: config.DB_NAME,
-          username: config.DB_USER,
-          password: config.DB_PASSWORD,
-          entities: [OrderRecord],
-          migrations: [CreateOutboxTable1764000000000, CreateOrders1764000000100],
-          migrationsRun: true,
-          synchronize: false,
-          extra: { max: 10, connectionTimeoutMillis: 5000 },
-        }),
+        TypeOrmModule.forRoot(
+          postgresOptions(config, {
+            entities: [OrderRecord],
+            migrations: [CreateOutboxTable1764000000000, CreateOrders1764000000100],
+          }),
+        ),
         OutboxModule.forRootAsync({
           useFactory: () => ({
             kafka: { clientId: 'order-service', brokers: config.KAFKA_BROKERS },

@@ -7,7 +7,10 @@ const schema = z.object({
   KAFKA_BROKERS: envSchemas.brokers,
   ...envSchemas.database,
   OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
-  HTTP_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/).default('64kb'),
+  HTTP_BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(kb|mb)$/)
+    .default('64kb'),
 });
 
 export type OrderServiceConfig = z.infer<typeof schema>;

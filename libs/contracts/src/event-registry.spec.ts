@@ -12,7 +12,9 @@ describe('event contracts', () => {
 
   it('rejects an unknown type and an unknown version', () => {
     expect(() => parseEventData({ ...clone(), type: 'order.shredded.v1' })).toThrow(UnknownEventTypeError);
-    expect(() => parseEventData({ ...clone(), type: 'order.placed.v9' })).toThrow('unknown event type "order.placed.v9"');
+    expect(() => parseEventData({ ...clone(), type: 'order.placed.v9' })).toThrow(
+      'unknown event type "order.placed.v9"',
+    );
   });
 
   it('names the field at fault when data breaks the contract', () => {
@@ -28,7 +30,9 @@ describe('event contracts', () => {
     const noId = clone();
     delete (noId as Partial<typeof fixture>).id;
     expect(() => parseEventData(noId)).toThrow();
-    const proto = JSON.parse(JSON.stringify(fixture).replace('"customerId"', '"__proto__":{"admin":true},"customerId"'));
+    const proto = JSON.parse(
+      JSON.stringify(fixture).replace('"customerId"', '"__proto__":{"admin":true},"customerId"'),
+    );
     expect(() => parseEventData(proto)).toThrow();
   });
 });

@@ -11,7 +11,11 @@ describe('decodeEnvelope', () => {
     ['an empty value', null, 'empty message'],
     ['bytes that are not JSON', Buffer.from([0xff, 0xfe, 0x00]), 'message value is not JSON'],
     ['a JSON array', Buffer.from('[1,2]'), 'message value is not a JSON object'],
-    ['an envelope without a uuid id', Buffer.from(JSON.stringify({ ...valid, id: '42' })), 'envelope.id must be a uuid'],
+    [
+      'an envelope without a uuid id',
+      Buffer.from(JSON.stringify({ ...valid, id: '42' })),
+      'envelope.id must be a uuid',
+    ],
     ['an envelope without a type', Buffer.from(JSON.stringify({ ...valid, type: '' })), 'envelope.type is missing'],
   ])('rejects %s as permanent', (_name, value, message) => {
     expect(() => decodeEnvelope(value)).toThrow(new PermanentMessageError(message));

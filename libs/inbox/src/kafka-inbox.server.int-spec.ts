@@ -5,7 +5,13 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Kafka, KafkaMessage, logLevel, Producer } from 'kafkajs';
 import { createTestDatabase, kafkaBrokers, waitFor } from '@shop/infra';
-import { CreateInboxTable1764000000001, InboxContext, InboxEnvelope, InboxExceptionFilter, KafkaInboxServer } from './index';
+import {
+  CreateInboxTable1764000000001,
+  InboxContext,
+  InboxEnvelope,
+  InboxExceptionFilter,
+  KafkaInboxServer,
+} from './index';
 
 const TYPE = 'thing.happened.v1';
 let failuresToInject = 0;
@@ -44,7 +50,8 @@ describe('KafkaInboxServer (real PostgreSQL and Kafka)', () => {
   let server: KafkaInboxServer;
   let producer: Producer;
 
-  const effects = async () => (await dataSource.query('SELECT event_id, n FROM effects ORDER BY n')) as { event_id: string; n: number }[];
+  const effects = async () =>
+    (await dataSource.query('SELECT event_id, n FROM effects ORDER BY n')) as { event_id: string; n: number }[];
   const send = (...values: (string | Buffer)[]) =>
     producer.send({ topic, acks: -1, messages: values.map((value) => ({ key: 'thing-1', value })) });
 
@@ -56,7 +63,13 @@ describe('KafkaInboxServer (real PostgreSQL and Kafka)', () => {
     await dataSource.query('CREATE TABLE effects (event_id uuid PRIMARY KEY, n int NOT NULL)');
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }, { topic: `${topic}.dlt`, numPartitions: 1 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [
+        { topic, numPartitions: 1 },
+        { topic: `${topic}.dlt`, numPartitions: 1 },
+      ],
+      waitForLeaders: true,
+    });
     await admin.disconnect();
     producer = kafka.producer();
     await producer.connect();
@@ -87,7 +100,11 @@ describe('KafkaInboxServer (real PostgreSQL and Kafka)', () => {
   it('applies an event delivered three times exactly once', async () => {
     const e = envelope(1);
     await send(JSON.stringify(e), JSON.stringify(e), JSON.stringify(e));
-    await waitFor('three deliveries handled', async () => server.stats.processed + server.stats.duplicates >= 3, 20_000);
+    await waitFor(
+      'three deliveries handled',
+      async () => server.stats.processed + server.stats.duplicates >= 3,
+      20_000,
+    );
     expect(await effects()).toEqual([{ event_id: e.id, n: 1 }]);
     expect(server.stats).toMatchObject({ processed: 1, duplicates: 2 });
   });
@@ -109,7 +126,11 @@ describe('KafkaInboxServer (real PostgreSQL and Kafka)', () => {
       JSON.stringify({ ...envelope(0), data: { n: 'three' } }),
       JSON.stringify(good),
     );
-    await waitFor('good message after bad ones applied', async () => (await effects()).some((r) => r.event_id === good.id), 20_000);
+    await waitFor(
+      'good message after bad ones applied',
+      async () => (await effects()).some((r) => r.event_id === good.id),
+      20_000,
+    );
 
     const dead = await readTopic(kafka, `${topic}.dlt`, 3);
     expect(dead.map((m) => m.headers?.['dlt-error']?.toString())).toEqual([

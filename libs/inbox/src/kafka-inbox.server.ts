@@ -60,7 +60,11 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
    */
   listen(callback: () => void): void {
     this.closed = false;
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     this.connecting = this.connectWithRetry();
     callback();
   }
@@ -74,7 +78,11 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
 
   private async connectWithRetry(): Promise<void> {
     for (let attempt = 1; !this.closed; attempt++) {
-      const consumer = this.kafka.consumer({ groupId: this.options.consumer, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+      const consumer = this.kafka.consumer({
+        groupId: this.options.consumer,
+        sessionTimeout: 30_000,
+        heartbeatInterval: 3_000,
+      });
       try {
         await consumer.connect();
         await consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
@@ -84,7 +92,13 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
       } catch (err) {
         await consumer.disconnect().catch(() => undefined);
         const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6));
-        this.logger.warn?.({ msg: 'inbox consumer could not start; retrying', consumer: this.options.consumer, attempt, delayMs: delay, error: err instanceof Error ? err.message : String(err) });
+        this.logger.warn?.({
+          msg: 'inbox consumer could not start; retrying',
+          consumer: this.options.consumer,
+          attempt,
+          delayMs: delay,
+          error: err instanceof Error ? err.message : String(err),
+        });
         await sleep(delay);
       }
     }
@@ -105,7 +119,13 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     try {
       await this.process(message.value, meta);
     } catch (err) {
-      await this.deadLetter(message.value, message.headers ?? {}, meta, err, err instanceof PermanentMessageError ? 1 : this.maxAttempts);
+      await this.deadLetter(
+        message.value,
+        message.headers ?? {},
+        meta,
+        err,
+        err instanceof PermanentMessageError ? 1 : this.maxAttempts,
+      );
     } finally {
       clearInterval(beat);
     }
@@ -164,10 +184,23 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     for (const fn of afterCommit) fn();
   }
 
-  private async deadLetter(value: Buffer | null, headers: IHeaders, meta: InboxMessageMeta, err: unknown, attempts: number) {
+  private async deadLetter(
+    value: Buffer | null,
+    headers: IHeaders,
+    meta: InboxMessageMeta,
+    err: unknown,
+    attempts: number,
+  ) {
     const topic = (this.options.deadLetterTopicFor ?? ((t: string) => `${t}.dlt`))(meta.topic);
     const error = err instanceof Error ? err.message : typeof err === 'object' ? JSON.stringify(err) : String(err);
-    this.logger.warn?.({ msg: 'message dead-lettered', topic: meta.topic, partition: meta.partition, offset: meta.offset, deadLetterTopic: topic, error });
+    this.logger.warn?.({
+      msg: 'message dead-lettered',
+      topic: meta.topic,
+      partition: meta.partition,
+      offset: meta.offset,
+      deadLetterTopic: topic,
+      error,
+    });
     await this.producer?.connect();
     await this.producer?.send({
       topic,

@@ -21,7 +21,8 @@ describe('outbox (real PostgreSQL and Kafka)', () => {
   const outbox = new Outbox();
   const topic = `outbox-it-${randomUUID()}`;
 
-  const pending = async () => Number((await dataSource.query('SELECT count(*) FROM outbox WHERE published_at IS NULL'))[0].count);
+  const pending = async () =>
+    Number((await dataSource.query('SELECT count(*) FROM outbox WHERE published_at IS NULL'))[0].count);
   const total = async () => Number((await dataSource.query('SELECT count(*) FROM outbox'))[0].count);
 
   beforeAll(async () => {

@@ -24,7 +24,10 @@ export class KafkaHealthIndicator implements OnModuleDestroy {
         connectionTimeout: timeoutMs,
         retry: { retries: 0 },
       }).admin());
-      await withTimeout(admin.connect().then(() => admin.describeCluster()), timeoutMs);
+      await withTimeout(
+        admin.connect().then(() => admin.describeCluster()),
+        timeoutMs,
+      );
       return indicator.up();
     } catch (err) {
       await this.admin?.disconnect().catch(() => undefined);

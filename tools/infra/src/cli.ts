@@ -16,7 +16,8 @@ async function main(command: string | undefined): Promise<void> {
     case 'status': {
       const status = await infraStatus();
       console.log(`[infra] mode: ${status.mode}`);
-      for (const [name, up] of Object.entries(status)) if (name !== 'mode') console.log(`  ${name.padEnd(9)} ${up ? 'running' : 'stopped'}`);
+      for (const [name, up] of Object.entries(status))
+        if (name !== 'mode') console.log(`  ${name.padEnd(9)} ${up ? 'running' : 'stopped'}`);
       for (const line of describeEndpoints()) console.log(`  ${line}`);
       return;
     }

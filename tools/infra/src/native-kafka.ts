@@ -13,7 +13,9 @@ const projectKafkaDir = join(ROOT_DIR, 'infra', 'kafka');
 
 function requireTool(cmd: string, what: string): void {
   if (!commandExists(cmd)) {
-    throw new InfraError(`${cmd} was not found: ${what} Install it (Debian: apt-get install -y ${cmd === 'java' ? 'openjdk-17-jre-headless' : 'maven'}) or use Docker.`);
+    throw new InfraError(
+      `${cmd} was not found: ${what} Install it (Debian: apt-get install -y ${cmd === 'java' ? 'openjdk-17-jre-headless' : 'maven'}) or use Docker.`,
+    );
   }
 }
 
@@ -23,8 +25,19 @@ export function ensureKafkaJars(): void {
   requireTool('mvn', 'Maven fetches the Kafka broker jars.');
   mkdirSync(libDir, { recursive: true });
   console.log('[infra] fetching Kafka broker jars with Maven (first run only)…');
-  run('mvn', ['-q', '-B', '-f', join(projectKafkaDir, 'pom.xml'), 'dependency:copy-dependencies',
-    '-DincludeScope=runtime', `-DoutputDirectory=${libDir}`], { stdio: 'inherit' });
+  run(
+    'mvn',
+    [
+      '-q',
+      '-B',
+      '-f',
+      join(projectKafkaDir, 'pom.xml'),
+      'dependency:copy-dependencies',
+      '-DincludeScope=runtime',
+      `-DoutputDirectory=${libDir}`,
+    ],
+    { stdio: 'inherit' },
+  );
 }
 
 function writeConfig(): void {
@@ -39,9 +52,16 @@ function writeConfig(): void {
 }
 
 function java(args: string[]): string[] {
-  return [`-Xms${settings.kafka.heapMb}m`, `-Xmx${settings.kafka.heapMb}m`, '-XX:+UseG1GC',
+  return [
+    `-Xms${settings.kafka.heapMb}m`,
+    `-Xmx${settings.kafka.heapMb}m`,
+    '-XX:+UseG1GC',
     `-Dlog4j2.configurationFile=${join(projectKafkaDir, 'log4j2.properties')}`,
-    `-Dkafka.logs.dir=${base}`, '-cp', `${libDir}/*`, ...args];
+    `-Dkafka.logs.dir=${base}`,
+    '-cp',
+    `${libDir}/*`,
+    ...args,
+  ];
 }
 
 export const kafkaRunning = () => portOpen(settings.kafka.port);

@@ -44,8 +44,10 @@ function ensureCluster(): void {
   chmodSync(pwFile, 0o600);
   if (isRoot()) run('chown', ['-R', 'postgres:postgres', base]);
   pgCommand('initdb', [
-    '-D', dataDir,
-    '-U', settings.postgres.adminUser,
+    '-D',
+    dataDir,
+    '-U',
+    settings.postgres.adminUser,
     `--pwfile=${pwFile}`,
     '--auth-local=trust',
     '--auth-host=scram-sha-256',

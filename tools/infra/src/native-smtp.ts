@@ -8,17 +8,26 @@ const pidFile = join(base, 'smtp-sink.pid');
 export const smtpLog = join(base, 'smtp-sink.log');
 export const mailStore = join(base, 'messages.jsonl');
 
-export const smtpRunning = async () =>
-  (await portOpen(settings.smtp.port)) && (await portOpen(settings.smtp.apiPort));
+export const smtpRunning = async () => (await portOpen(settings.smtp.port)) && (await portOpen(settings.smtp.apiPort));
 
 export async function startNativeSmtp(): Promise<void> {
   if (await smtpRunning()) return;
   mkdirSync(base, { recursive: true });
   const script = join(ROOT_DIR, 'tools/infra/src/smtp-sink.ts');
-  spawnDetached(process.execPath, ['-r', '@swc-node/register', script,
-    String(settings.smtp.port), String(settings.smtp.apiPort), settings.host, mailStore],
+  spawnDetached(
+    process.execPath,
+    [
+      '-r',
+      '@swc-node/register',
+      script,
+      String(settings.smtp.port),
+      String(settings.smtp.apiPort),
+      settings.host,
+      mailStore,
+    ],
     { log: smtpLog, pid: pidFile },
-    { cwd: ROOT_DIR, env: { ...process.env, SWC_NODE_PROJECT: join(ROOT_DIR, 'tsconfig.base.json') } });
+    { cwd: ROOT_DIR, env: { ...process.env, SWC_NODE_PROJECT: join(ROOT_DIR, 'tsconfig.base.json') } },
+  );
   await waitFor('SMTP sink', smtpRunning, 30_000, smtpLog);
 }
 

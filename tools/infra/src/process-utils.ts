@@ -27,7 +27,12 @@ export function spawnDetached(
   opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): number {
   const out = openSync(files.log, 'a');
-  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', out, out], env: opts.env ?? process.env, cwd: opts.cwd });
+  const child = spawn(cmd, args, {
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: opts.env ?? process.env,
+    cwd: opts.cwd,
+  });
   if (child.pid === undefined) throw new InfraError(`could not start ${cmd}`);
   child.unref();
   writeFileSync(files.pid, String(child.pid));
@@ -85,7 +90,12 @@ export function portOpen(port: number, host = '127.0.0.1', timeoutMs = 1000): Pr
   });
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, logHint?: string): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  logHint?: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;

@@ -55,7 +55,11 @@ export async function startServices(names: ServiceName[], extraEnv: NodeJS.Proce
 }
 
 /** Starts a service as its own process and resolves once GET /health answers 200. */
-export async function startService(name: ServiceName, extraEnv: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<RunningService> {
+export async function startService(
+  name: ServiceName,
+  extraEnv: NodeJS.ProcessEnv = {},
+  timeoutMs = 60_000,
+): Promise<RunningService> {
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
@@ -79,7 +83,8 @@ export async function startService(name: ServiceName, extraEnv: NodeJS.ProcessEn
   };
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} during start; see ${logFile}`);
+    if (child.exitCode !== null)
+      throw new Error(`${name} exited with code ${child.exitCode} during start; see ${logFile}`);
     try {
       const res = await fetch(`${service.url}/health`);
       if (res.ok) return service;

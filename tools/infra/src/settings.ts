@@ -39,7 +39,11 @@ export const settings = {
 /** One database and one login role per service; each role owns only its database. */
 export const serviceDatabases = [
   { database: 'orders', role: 'order_service', password: process.env.ORDER_DB_PASSWORD ?? 'order_service_dev' },
-  { database: 'shipping', role: 'shipping_service', password: process.env.SHIPPING_DB_PASSWORD ?? 'shipping_service_dev' },
+  {
+    database: 'shipping',
+    role: 'shipping_service',
+    password: process.env.SHIPPING_DB_PASSWORD ?? 'shipping_service_dev',
+  },
   { database: 'email', role: 'email_service', password: process.env.EMAIL_DB_PASSWORD ?? 'email_service_dev' },
 ] as const;
 

@@ -29,7 +29,10 @@ export function startSmtpSink(opts: { smtpPort: number; apiPort: number; host: s
   mkdirSync(dirname(opts.storeFile), { recursive: true });
   const load = (): StoredMessage[] =>
     existsSync(opts.storeFile)
-      ? readFileSync(opts.storeFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+      ? readFileSync(opts.storeFile, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l))
       : [];
 
   const smtp = new SMTPServer({

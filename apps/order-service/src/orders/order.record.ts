@@ -19,7 +19,11 @@ export class OrderRecord {
   @Column({ type: 'jsonb' })
   lines!: OrderLine[];
 
-  @Column({ name: 'total_cents', type: 'bigint', transformer: { to: (v: number) => v, from: (v: string) => Number(v) } })
+  @Column({
+    name: 'total_cents',
+    type: 'bigint',
+    transformer: { to: (v: number) => v, from: (v: string) => Number(v) },
+  })
   totalCents!: number;
 
   @Column({ type: 'char', length: 3 })

@@ -62,8 +62,18 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
         html: email.htmlBody,
         messageId: `<${email.messageId}>`,
       });
-      await manager.update(OutgoingEmailRecord, email.id, { status: 'SENT', sentAt: new Date(), attempts: email.attempts + 1 });
-      this.logger.log({ msg: 'email sent', kind: email.kind, orderId: email.orderId, eventId: email.eventId, messageId: email.messageId });
+      await manager.update(OutgoingEmailRecord, email.id, {
+        status: 'SENT',
+        sentAt: new Date(),
+        attempts: email.attempts + 1,
+      });
+      this.logger.log({
+        msg: 'email sent',
+        kind: email.kind,
+        orderId: email.orderId,
+        eventId: email.eventId,
+        messageId: email.messageId,
+      });
       return true;
     });
   }
@@ -78,7 +88,11 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
         }
       } catch (err) {
         failures += 1;
-        this.logger.warn({ msg: 'email could not be sent; will retry', error: err instanceof Error ? err.message : String(err), failures });
+        this.logger.warn({
+          msg: 'email could not be sent; will retry',
+          error: err instanceof Error ? err.message : String(err),
+          failures,
+        });
       }
       const backoff = failures > 0 ? Math.min(30_000, 500 * 2 ** (failures - 1)) : this.config.EMAIL_POLL_INTERVAL_MS;
       await new Promise<void>((resolve) => {

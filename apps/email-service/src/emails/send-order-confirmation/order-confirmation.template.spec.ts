@@ -11,7 +11,10 @@ describe('order confirmation email', () => {
   });
 
   it('escapes HTML coming from the order', () => {
-    const mail = renderOrderConfirmation({ ...fixtures.orderPlacedV1.data, items: [{ sku: '<script>x</script>', quantity: 1, unitPriceCents: 1 }] });
+    const mail = renderOrderConfirmation({
+      ...fixtures.orderPlacedV1.data,
+      items: [{ sku: '<script>x</script>', quantity: 1, unitPriceCents: 1 }],
+    });
     expect(mail.html).toContain('&lt;script&gt;');
     expect(mail.html).not.toContain('<script>');
   });

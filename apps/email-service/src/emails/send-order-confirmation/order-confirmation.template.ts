@@ -7,7 +7,9 @@ const money = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} 
 
 export function renderOrderConfirmation(order: OrderPlacedV1): { subject: string; text: string; html: string } {
   const ref = order.orderId.slice(0, 8);
-  const lines = order.items.map((i) => `${i.quantity} × ${i.sku} — ${money(i.quantity * i.unitPriceCents, order.currency)}`);
+  const lines = order.items.map(
+    (i) => `${i.quantity} × ${i.sku} — ${money(i.quantity * i.unitPriceCents, order.currency)}`,
+  );
   const total = money(order.totalCents, order.currency);
   return {
     subject: `Your order ${ref} is confirmed`,

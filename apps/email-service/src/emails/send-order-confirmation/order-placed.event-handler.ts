@@ -36,6 +36,11 @@ export class OrderPlacedEventHandler {
       htmlBody: html,
     });
     ctx.afterCommit(() => this.dispatcher.wake());
-    this.logger.log({ msg: 'order confirmation queued', orderId: order.orderId, eventId, correlationId: ctx.envelope.correlationId });
+    this.logger.log({
+      msg: 'order confirmation queued',
+      orderId: order.orderId,
+      eventId,
+      correlationId: ctx.envelope.correlationId,
+    });
   }
 }

@@ -17,7 +17,8 @@ export class PlaceOrderHttpController {
     @Body(new ZodValidationPipe(placeOrderRequestSchema)) body: PlaceOrderRequest,
     @Headers('x-correlation-id') correlationHeader?: string,
   ) {
-    const correlationId = correlationHeader && CORRELATION_ID.test(correlationHeader) ? correlationHeader : randomUUID();
+    const correlationId =
+      correlationHeader && CORRELATION_ID.test(correlationHeader) ? correlationHeader : randomUUID();
     return toOrderResponse(await this.placeOrder.placeOrder(body, correlationId));
   }
 }

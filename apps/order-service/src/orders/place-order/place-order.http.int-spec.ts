@@ -51,7 +51,9 @@ describe('POST /orders and GET /orders/:id (real PostgreSQL)', () => {
     expect(res.body).toMatchObject({ status: 'PLACED', totalCents: 3998, currency: 'EUR' });
     expect(res.body).not.toHaveProperty('contactEmail');
     expect(await counts()).toEqual({ orders: before.orders + 1, outbox: before.outbox + 1 });
-    const [row] = await dataSource.query('SELECT type, aggregateid, payload FROM outbox WHERE aggregateid = $1', [res.body.id]);
+    const [row] = await dataSource.query('SELECT type, aggregateid, payload FROM outbox WHERE aggregateid = $1', [
+      res.body.id,
+    ]);
     expect(row).toMatchObject({ type: 'order.placed.v1', aggregateid: res.body.id });
     expect(row.payload.data).toMatchObject({ orderId: res.body.id, contactEmail: 'ada@example.com', totalCents: 3998 });
 
@@ -62,17 +64,32 @@ describe('POST /orders and GET /orders/:id (real PostgreSQL)', () => {
   const badBodies: [string, () => unknown, string[]][] = [
     ['missing fields', () => ({}), ['customerId', 'contactEmail', 'items', 'shippingAddress']],
     ['wrong types', () => ({ ...validBody(), customerId: 42, items: 'many' }), ['customerId', 'items']],
-    ['a negative quantity', () => ({ ...validBody(), items: [{ sku: 'A', quantity: -1, unitPriceCents: 1 }] }), ['items.0.quantity']],
-    ['a fractional price', () => ({ ...validBody(), items: [{ sku: 'A', quantity: 1, unitPriceCents: 9.99 }] }), ['items.0.unitPriceCents']],
+    [
+      'a negative quantity',
+      () => ({ ...validBody(), items: [{ sku: 'A', quantity: -1, unitPriceCents: 1 }] }),
+      ['items.0.quantity'],
+    ],
+    [
+      'a fractional price',
+      () => ({ ...validBody(), items: [{ sku: 'A', quantity: 1, unitPriceCents: 9.99 }] }),
+      ['items.0.unitPriceCents'],
+    ],
     ['no items', () => ({ ...validBody(), items: [] }), ['items']],
     ['an invalid email', () => ({ ...validBody(), contactEmail: 'not-an-email' }), ['contactEmail']],
     ['an unknown field', () => ({ ...validBody(), discount: 100 }), ['(body)']],
-    ['a bad country', () => ({ ...validBody(), shippingAddress: { ...validBody().shippingAddress, country: 'Germany' } }), ['shippingAddress.country']],
+    [
+      'a bad country',
+      () => ({ ...validBody(), shippingAddress: { ...validBody().shippingAddress, country: 'Germany' } }),
+      ['shippingAddress.country'],
+    ],
   ];
 
   it.each(badBodies)('answers 400 naming the fields for %s, and writes nothing', async (_name, body, fields) => {
     const before = await counts();
-    const res = await request(app.getHttpServer()).post('/orders').send(body() as object).expect(400);
+    const res = await request(app.getHttpServer())
+      .post('/orders')
+      .send(body() as object)
+      .expect(400);
     expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(fields));
     expect(JSON.stringify(res.body)).not.toMatch(/at .*\.ts:\d+/); // no stack trace
     expect(await counts()).toEqual(before);
@@ -80,8 +97,15 @@ describe('POST /orders and GET /orders/:id (real PostgreSQL)', () => {
 
   it('answers 400 for malformed JSON and 413 for an oversized body, writing nothing', async () => {
     const before = await counts();
-    await request(app.getHttpServer()).post('/orders').set('content-type', 'application/json').send('{"customerId": ').expect(400);
-    const huge = { ...validBody(), items: Array.from({ length: 2000 }, () => ({ sku: 'A', quantity: 1, unitPriceCents: 1 })) };
+    await request(app.getHttpServer())
+      .post('/orders')
+      .set('content-type', 'application/json')
+      .send('{"customerId": ')
+      .expect(400);
+    const huge = {
+      ...validBody(),
+      items: Array.from({ length: 2000 }, () => ({ sku: 'A', quantity: 1, unitPriceCents: 1 })),
+    };
     await request(app.getHttpServer()).post('/orders').send(huge).expect(413);
     expect(await counts()).toEqual(before);
   });

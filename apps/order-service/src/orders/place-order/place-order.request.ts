@@ -4,7 +4,10 @@ import { z } from 'zod';
 export const placeOrderRequestSchema = z.strictObject({
   customerId: z.string().trim().min(1).max(100),
   contactEmail: z.email().max(320),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like "EUR"').default('EUR'),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like "EUR"')
+    .default('EUR'),
   items: z
     .array(
       z.strictObject({

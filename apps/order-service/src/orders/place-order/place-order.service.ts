@@ -24,7 +24,10 @@ export class PlaceOrderService {
     });
     await this.dataSource.transaction(async (manager) => {
       await manager.insert(OrderRecord, order);
-      await this.outbox.add(events.map((e) => toIntegrationEvent(e, { correlationId })), manager);
+      await this.outbox.add(
+        events.map((e) => toIntegrationEvent(e, { correlationId })),
+        manager,
+      );
     });
     return order;
   }

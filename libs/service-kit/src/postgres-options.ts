@@ -1,0 +1,31 @@
+import { TypeOrmModuleOptions } from '@nestjs/typeorm';
+import { MixedList } from 'typeorm';
+
+export interface DatabaseConfig {
+  DB_HOST: string;
+  DB_PORT: number;
+  DB_NAME: string;
+  DB_USER: string;
+  DB_PASSWORD: string;
+}
+
+/** A service's own database: schema only through its migrations, which run at start. */
+export function postgresOptions(
+  config: DatabaseConfig,
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own type for entity and migration classes
+  schema: { entities: MixedList<Function>; migrations: MixedList<Function> },
+): TypeOrmModuleOptions {
+  return {
+    type: 'postgres',
+    host: config.DB_HOST,
+    port: config.DB_PORT,
+    database: config.DB_NAME,
+    username: config.DB_USER,
+    password: config.DB_PASSWORD,
+    entities: schema.entities,
+    migrations: schema.migrations,
+    migrationsRun: true,
+    synchronize: false,
+    extra: { max: 10, connectionTimeoutMillis: 5000 },
+  };
+}
