@@ -6,7 +6,7 @@ const schema = z.object({
   PORT: envSchemas.port(3001),
   KAFKA_BROKERS: envSchemas.brokers,
   ...envSchemas.database,
-  OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   HTTP_BODY_LIMIT: z
     .string()
     .regex(/^\d+(kb|mb)$/)

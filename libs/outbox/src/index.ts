@@ -1,7 +1,12 @@
 export { Outbox, OutboxTransactionError } from './outbox';
-export type { OutboxEvent } from './outbox-event';
+export type { OutboxOptions } from './outbox';
+export type { OutboxEvent, OutboxHeaders } from './outbox-event';
 export { OutboxRelay } from './outbox-relay';
-export type { OutboxRelayOptions, OutboxLogger } from './outbox-relay';
+export type { OutboxRelayOptions, OutboxRelayHooks, OutboxLogger } from './outbox-relay';
+export { OutboxAdmin } from './outbox-admin';
+export type { OutboxStats, ParkedRow, PendingRow, SqlRunner } from './outbox-store';
+export { OutboxMetrics } from './outbox-metrics';
+export { OutboxHealthIndicator } from './outbox.health';
 export { OutboxModule } from './outbox.module';
 export type { OutboxModuleOptions, OutboxModuleAsyncOptions } from './outbox.module';
 export { CreateOutboxTable1764000000000 } from './create-outbox-table.migration';

@@ -17,3 +17,6 @@ export interface OutboxEvent {
   causationId?: string;
   data: unknown;
 }
+
+/** Extra Kafka headers stored with the row, e.g. a W3C `traceparent`. */
+export type OutboxHeaders = Record<string, string>;

@@ -1,6 +1,9 @@
-import { DataSource } from 'typeorm';
+import { DataSource, EntitySubscriberInterface, TransactionCommitEvent } from 'typeorm';
 import { IHeaders, Kafka, Message, Partitioners, Producer } from 'kafkajs';
-import { OutboxEvent } from './outbox-event';
+import { outboxSql, PendingRow } from './outbox-store';
+import { errorMessage, isRecordError } from './publish-error';
+import { OutboxMetrics } from './outbox-metrics';
+import { RelaySession } from './relay-session';
 
 export interface OutboxLogger {
   log(message: string, context?: Record<string, unknown>): void;
@@ -8,59 +11,108 @@ export interface OutboxLogger {
   error(message: string, context?: Record<string, unknown>): void;
 }
 
+/** Points where tests and fault drills stop the relay (e.g. SIGKILL between publish and mark). */
+export interface OutboxRelayHooks {
+  afterClaim?(rows: readonly PendingRow[]): void | Promise<void>;
+  afterPublish?(rows: readonly PendingRow[]): void | Promise<void>;
+}
+
 export interface OutboxRelayOptions {
+  /** Relays with the same name elect one leader among them. Default `outbox`. */
+  name?: string;
   /** Maps an aggregate type to its topic. Default: Debezium's `outbox.event.<aggregateType>`. */
   topicFor?: (aggregateType: string) => string;
-  /** Rows claimed and sent per Kafka request. Default 200. */
+  /** Rows claimed and sent per Kafka request. Default 500. */
   batchSize?: number;
-  /** How often an idle relay looks for rows. Default 250 ms. */
+  /** Fallback poll when no wake-up arrives. Default 1000 ms. */
   pollIntervalMs?: number;
-  /** First back-off after a failed publish; doubles per failure, with jitter. Default 250 ms. */
+  /** LISTEN channel for wake-ups from other processes; empty string turns it off. Default `outbox`. */
+  notifyChannel?: string;
+  /** How often a standby tries to become leader. Default 2000 ms. */
+  standbyRetryMs?: number;
+  /** A leader silent this long is taken as stuck and its session ended. Default 30 s. */
+  leaderStaleAfterMs?: number;
+  /** First back-off after a failure; doubles per failure, with jitter. Default 250 ms. */
   retryBackoffMs?: number;
   /** Ceiling of that back-off. Default 30 s. */
   maxRetryBackoffMs?: number;
+  /** Attempts after which a row the broker keeps refusing is parked. Default 10. */
+  maxAttempts?: number;
+  /** Published rows older than this are deleted. Default 300 s. */
+  retentionSeconds?: number;
+  /** How often retention runs. Default 10 s. */
+  retentionIntervalMs?: number;
+  /** Rows deleted per statement; at most 10 statements per run. Default 5000. */
+  retentionBatchSize?: number;
   logger?: OutboxLogger;
+  metrics?: OutboxMetrics;
+  hooks?: OutboxRelayHooks;
 }
 
-interface ClaimedRow {
-  id: string;
-  aggregatetype: string;
-  aggregateid: string;
-  type: string;
-  payload: OutboxEvent;
-  headers: Record<string, string>;
-}
+type Settings = Required<Omit<OutboxRelayOptions, 'metrics' | 'hooks'>> & Pick<OutboxRelayOptions, 'metrics' | 'hooks'>;
+
+class BrokerUnavailableError extends Error {}
 
 const silentLogger: OutboxLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
+/** Set on a transaction's QueryRunner by `Outbox.add`; read after its commit. */
+export const OUTBOX_ADDED = 'outboxAdded';
+
 /**
  * Publishes outbox rows to Kafka and marks them published only after the broker
- * acknowledged them (acks=all): at-least-once. A crash between the acknowledgement and
- * the commit of the mark publishes the rows again; consumers deduplicate by event id.
+ * acknowledged them (acks=all): at least once.
+ *
+ * One relay per name leads at a time (a PostgreSQL advisory lock); the others stand by
+ * and take over within `standbyRetryMs` when the leader's connection ends, or after
+ * `leaderStaleAfterMs` when the leader is stuck. A single leader with an idempotent
+ * producer and one request in flight keeps every aggregate's events in `seq` order.
  */
 export class OutboxRelay {
+  private readonly settings: Settings;
   private readonly producer: Producer;
-  private readonly options: Required<OutboxRelayOptions>;
+  private session?: RelaySession;
+  private leader = false;
   private running = false;
   private loop?: Promise<void>;
-  private wakeUp?: () => void;
+  private wakePending = false;
+  private interruptSleep?: () => void;
   private failures = 0;
+  private lastRetentionAt = 0;
+  private heartbeat?: NodeJS.Timeout;
+  private readonly commitSubscriber: EntitySubscriberInterface = {
+    afterTransactionCommit: (event: TransactionCommitEvent) => {
+      if (event.queryRunner.data?.[OUTBOX_ADDED]) {
+        delete event.queryRunner.data[OUTBOX_ADDED];
+        this.wake();
+      }
+    },
+  };
 
   constructor(
     private readonly dataSource: DataSource,
     kafka: Kafka,
     options: OutboxRelayOptions = {},
   ) {
-    this.options = {
+    this.settings = {
+      name: 'outbox',
       topicFor: (aggregateType) => `outbox.event.${aggregateType}`,
-      batchSize: 200,
-      pollIntervalMs: 250,
+      batchSize: 500,
+      pollIntervalMs: 1000,
+      notifyChannel: 'outbox',
+      standbyRetryMs: 2000,
+      leaderStaleAfterMs: 30_000,
       retryBackoffMs: 250,
       maxRetryBackoffMs: 30_000,
+      maxAttempts: 10,
+      retentionSeconds: 300,
+      retentionIntervalMs: 10_000,
+      retentionBatchSize: 5000,
       logger: silentLogger,
       ...options,
     };
-    // Idempotent with one request in flight: a retried send can neither duplicate nor reorder.
+    // Idempotent, one request in flight: the producer's own retries neither duplicate
+    // nor reorder. Its retries are bounded so that the relay, not the client, decides
+    // when to back off; a batch re-sent after that may duplicate (consumers dedupe).
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -70,9 +122,14 @@ export class OutboxRelay {
     });
   }
 
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    this.dataSource.subscribers.push(this.commitSubscriber);
     this.loop = this.run();
   }
 
@@ -80,43 +137,140 @@ export class OutboxRelay {
     this.running = false;
     this.wake();
     await this.loop;
+    const i = this.dataSource.subscribers.indexOf(this.commitSubscriber);
+    if (i >= 0) this.dataSource.subscribers.splice(i, 1);
+    await this.dropSession();
     await this.producer.disconnect();
   }
 
-  /** Asks the relay to look for rows now instead of at its next poll. */
+  /** Look for rows now instead of at the next poll (called after an outbox commit). */
   wake(): void {
-    this.wakeUp?.();
+    this.wakePending = true;
+    this.interruptSleep?.();
   }
 
-  /** One claim → publish → mark cycle. Returns the number of rows published. */
+  /**
+   * One claim → publish → mark pass, without leader election: for tests and tools.
+   * The running relay calls it only while it leads. Returns the rows published.
+   */
   async relayBatch(): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
-      // SKIP LOCKED lets a second relay instance move on instead of queueing behind this one.
-      const rows: ClaimedRow[] = await manager.query(
-        `SELECT id, aggregatetype, aggregateid, type, payload, headers
-           FROM outbox
-          WHERE published_at IS NULL AND next_attempt_at <= now()
-          ORDER BY seq
-          LIMIT $1
-          FOR UPDATE SKIP LOCKED`,
-        [this.options.batchSize],
-      );
-      if (rows.length === 0) return 0;
-      await this.publish(rows);
-      await manager.query(
-        'UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[])',
-        [rows.map((r) => r.id)],
-      );
-      return rows.length;
-    });
+    const session = await this.ensureSession();
+    const rows: PendingRow[] = await session.query(outboxSql.claim, [this.settings.batchSize]);
+    if (rows.length === 0) return 0;
+    await this.settings.hooks?.afterClaim?.(rows);
+    try {
+      await this.send(rows);
+    } catch (err) {
+      if (!isRecordError(err)) throw new BrokerUnavailableError(errorMessage(err));
+      return this.publishOneByOne(session, rows);
+    }
+    await this.settings.hooks?.afterPublish?.(rows);
+    await this.markPublished(session, rows);
+    return rows.length;
   }
 
-  private async publish(rows: ClaimedRow[]): Promise<void> {
+  /** Deletes published rows past retention, in bounded statements. Returns rows deleted. */
+  async applyRetention(): Promise<number> {
+    const session = await this.ensureSession();
+    let total = 0;
+    for (let i = 0; i < 10; i++) {
+      const [{ deleted }] = await session.query(outboxSql.deletePublished, [
+        this.settings.retentionSeconds,
+        this.settings.retentionBatchSize,
+      ]);
+      total += deleted;
+      if (deleted < this.settings.retentionBatchSize) break;
+    }
+    return total;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let published = 0;
+      try {
+        if (!(await this.lead())) {
+          await this.sleep(this.settings.standbyRetryMs);
+          continue;
+        }
+        this.wakePending = false;
+        published = await this.relayBatch();
+        if (Date.now() - this.lastRetentionAt >= this.settings.retentionIntervalMs) {
+          this.lastRetentionAt = Date.now();
+          await this.applyRetention();
+        }
+        if (this.failures > 0) this.settings.logger.log('outbox relay recovered', { failures: this.failures });
+        this.failures = 0;
+      } catch (err) {
+        this.failures += 1;
+        const broker = err instanceof BrokerUnavailableError;
+        this.settings.metrics?.failures.inc({ reason: broker ? 'broker' : 'database' });
+        this.settings.logger.warn(`outbox relay: ${broker ? 'broker unavailable' : 'database error'}; will retry`, {
+          error: errorMessage(err),
+          failures: this.failures,
+        });
+        if (!broker || this.session?.isBroken) await this.dropSession();
+        await this.sleep(this.backoff(this.failures));
+        continue;
+      }
+      // A full batch means more may be waiting; a wake-up during the batch means more came.
+      if (published === this.settings.batchSize || this.wakePending) continue;
+      await this.sleep(this.settings.pollIntervalMs);
+    }
+  }
+
+  /** True while this relay holds the leader lock; tries to take it otherwise. */
+  private async lead(): Promise<boolean> {
+    if (this.leader && this.session && !this.session.isBroken) return true;
+    if (this.leader) await this.dropSession();
+    const session = await this.ensureSession();
+    const { name, leaderStaleAfterMs, notifyChannel } = this.settings;
+    if (!(await session.tryLead(name))) {
+      const pid = await session.terminateStaleLeader(name, leaderStaleAfterMs / 1000);
+      if (pid === undefined || !(await session.tryLead(name))) return false;
+      this.settings.logger.warn('outbox relay: ended the session of a stuck leader', { pid });
+    }
+    this.leader = true;
+    this.settings.metrics?.leader.set(1);
+    if (notifyChannel) await session.listen(notifyChannel, () => this.wake());
+    this.heartbeat = setInterval(() => this.keepAlive(), Math.max(1000, leaderStaleAfterMs / 4));
+    this.settings.logger.log('outbox relay is the leader', { name });
+    return true;
+  }
+
+  /** While backing off from a broker outage, the leader still shows it is alive. */
+  private keepAlive(): void {
+    const session = this.session;
+    if (!session || session.isBroken) return;
+    if (Date.now() - session.lastQueryAt < this.settings.leaderStaleAfterMs / 4) return;
+    session.query('SELECT 1').catch(() => undefined);
+  }
+
+  private async ensureSession(): Promise<RelaySession> {
+    if (this.session && !this.session.isBroken) return this.session;
+    await this.dropSession();
+    this.session = await RelaySession.open(this.dataSource);
+    return this.session;
+  }
+
+  private async dropSession(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    if (this.leader) {
+      this.leader = false;
+      this.settings.metrics?.leader.set(0);
+      this.settings.logger.log('outbox relay stepped down', { name: this.settings.name });
+    }
+    const session = this.session;
+    this.session = undefined;
+    await session?.close();
+  }
+
+  private async send(rows: readonly PendingRow[]): Promise<void> {
     const byTopic = new Map<string, Message[]>();
     for (const row of rows) {
-      const topic = this.options.topicFor(row.aggregatetype);
+      const topic = this.settings.topicFor(row.aggregatetype);
       const messages = byTopic.get(topic) ?? [];
-      messages.push({ key: row.aggregateid, value: JSON.stringify(row.payload), headers: this.headersOf(row) });
+      messages.push({ key: row.aggregateid, value: row.payload, headers: headersOf(row) });
       byTopic.set(topic, messages);
     }
     await this.producer.connect();
@@ -126,54 +280,85 @@ export class OutboxRelay {
     });
   }
 
-  private headersOf(row: ClaimedRow): IHeaders {
-    const e = row.payload;
-    const headers: IHeaders = {
-      ...row.headers,
+  /**
+   * The batch held a record the broker refuses. Send row by row to find it: each failing
+   * row records an attempt (and is parked after maxAttempts); later rows of its aggregate
+   * wait behind it; other aggregates are published.
+   */
+  private async publishOneByOne(session: RelaySession, rows: readonly PendingRow[]): Promise<number> {
+    const held = new Set<string>();
+    const published: PendingRow[] = [];
+    try {
+      for (const row of rows) {
+        const aggregate = `${row.aggregatetype}\u0000${row.aggregateid}`;
+        if (held.has(aggregate)) continue;
+        try {
+          await this.send([row]);
+          published.push(row);
+        } catch (err) {
+          if (!isRecordError(err)) throw new BrokerUnavailableError(errorMessage(err));
+          held.add(aggregate);
+          await this.recordFailure(session, row, err);
+        }
+      }
+    } finally {
+      await this.markPublished(session, published);
+    }
+    return published.length;
+  }
+
+  private async recordFailure(session: RelaySession, row: PendingRow, err: unknown): Promise<void> {
+    const attempt = row.attempts + 1;
+    const [{ parked }] = await session.query(outboxSql.recordFailure, [
+      row.id,
+      errorMessage(err),
+      this.backoff(attempt) / 1000,
+      this.settings.maxAttempts,
+    ]);
+    this.settings.metrics?.failures.inc({ reason: 'record' });
+    if (parked) this.settings.metrics?.parked.inc();
+    this.settings.logger.warn(parked ? 'outbox row parked' : 'outbox row refused by the broker; will retry', {
       id: row.id,
       type: row.type,
       aggregateType: row.aggregatetype,
-      aggregateId: row.aggregateid,
-      occurredAt: e.occurredAt,
-    };
-    if (e.correlationId) headers.correlationId = e.correlationId;
-    if (e.causationId) headers.causationId = e.causationId;
-    return headers;
+      attempt,
+      error: errorMessage(err),
+    });
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      let published = 0;
-      try {
-        published = await this.relayBatch();
-        if (this.failures > 0) this.options.logger.log('outbox relay recovered', { failures: this.failures });
-        this.failures = 0;
-      } catch (err) {
-        this.failures += 1;
-        this.options.logger.warn('outbox relay could not publish; will retry', {
-          error: err instanceof Error ? err.message : String(err),
-          failures: this.failures,
-        });
-      }
-      if (published === this.options.batchSize) continue; // more may be waiting
-      await this.sleep(this.failures > 0 ? this.backoff() : this.options.pollIntervalMs);
+  private async markPublished(session: RelaySession, rows: readonly PendingRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await session.query(outboxSql.markPublished, [rows.map((r) => r.id)]);
+    const metrics = this.settings.metrics;
+    if (metrics) {
+      metrics.published.inc(rows.length);
+      const now = Date.now();
+      for (const r of rows) metrics.publishLag.observe((now - new Date(r.created_at).getTime()) / 1000);
     }
   }
 
-  private backoff(): number {
-    const { retryBackoffMs, maxRetryBackoffMs } = this.options;
-    const ceiling = Math.min(maxRetryBackoffMs, retryBackoffMs * 2 ** (this.failures - 1));
+  /** Exponential, capped, with full jitter over the upper half. */
+  private backoff(failures: number): number {
+    const { retryBackoffMs, maxRetryBackoffMs } = this.settings;
+    const ceiling = Math.min(maxRetryBackoffMs, retryBackoffMs * 2 ** Math.min(failures - 1, 20));
     return ceiling / 2 + Math.random() * (ceiling / 2);
   }
 
   private sleep(ms: number): Promise<void> {
+    if (!this.running) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
+      const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
       function done() {
         clearTimeout(timer);
+        self.interruptSleep = undefined;
         resolve();
       }
-      this.wakeUp = done;
+      this.interruptSleep = done;
     });
   }
+}
+
+function headersOf(row: PendingRow): IHeaders {
+  return { ...row.headers, id: row.id, type: row.type, aggregateType: row.aggregatetype, aggregateId: row.aggregateid };
 }

@@ -8,16 +8,25 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import { Kafka, KafkaConfig, logLevel } from 'kafkajs';
+import { Registry } from 'prom-client';
 import { Outbox } from './outbox';
+import { OutboxAdmin } from './outbox-admin';
+import { OUTBOX_HEALTH_MAX_AGE, OutboxHealthIndicator } from './outbox.health';
+import { OutboxMetrics } from './outbox-metrics';
 import { OutboxRelay, OutboxRelayOptions } from './outbox-relay';
 
 export interface OutboxModuleOptions {
   kafka: KafkaConfig;
-  relay?: Omit<OutboxRelayOptions, 'logger'>;
-  /** Run the relay in this process. Default true; turn off where a CDC tool publishes. */
+  relay?: Omit<OutboxRelayOptions, 'logger' | 'metrics'>;
+  /** Run the relay in this process. Default true; turn off where Debezium publishes. */
   runRelay?: boolean;
+  /** Where the relay's metrics go, e.g. prom-client's default `register`. Default: none. */
+  metricsRegistry?: Registry;
+  /** The health indicator reports down past this age of the oldest pending row. Default 60 s. */
+  healthMaxAgeSeconds?: number;
 }
 
 export interface OutboxModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
@@ -50,29 +59,44 @@ export class OutboxModule {
     return {
       module: OutboxModule,
       global: true,
-      imports: options.imports ?? [],
+      imports: [TerminusModule, ...(options.imports ?? [])],
       providers: [
         { provide: OUTBOX_OPTIONS, inject: (options.inject ?? []) as never[], useFactory: options.useFactory },
-        { provide: Outbox, useValue: new Outbox() },
+        { provide: OutboxAdmin, inject: [DataSource], useFactory: (ds: DataSource) => new OutboxAdmin(ds) },
         {
           provide: OutboxRelay,
-          inject: [DataSource, OUTBOX_OPTIONS],
-          useFactory: (dataSource: DataSource, opts: OutboxModuleOptions) => {
+          inject: [DataSource, OUTBOX_OPTIONS, OutboxAdmin],
+          useFactory: (dataSource: DataSource, opts: OutboxModuleOptions, admin: OutboxAdmin) => {
             const logger = new Logger('OutboxRelay');
-            const kafka = new Kafka({ logLevel: logLevel.WARN, ...opts.kafka });
-            return new OutboxRelay(dataSource, kafka, {
+            return new OutboxRelay(dataSource, new Kafka({ logLevel: logLevel.WARN, ...opts.kafka }), {
               ...opts.relay,
+              metrics: opts.metricsRegistry ? new OutboxMetrics(opts.metricsRegistry, admin) : undefined,
               logger: {
-                log: (m, c) => logger.log({ msg: m, ...c }),
-                warn: (m, c) => logger.warn({ msg: m, ...c }),
-                error: (m, c) => logger.error({ msg: m, ...c }),
+                log: (msg, c) => logger.log({ msg, ...c }),
+                warn: (msg, c) => logger.warn({ msg, ...c }),
+                error: (msg, c) => logger.error({ msg, ...c }),
               },
             });
           },
         },
+        {
+          provide: Outbox,
+          inject: [OutboxRelay, OUTBOX_OPTIONS],
+          useFactory: (relay: OutboxRelay, opts: OutboxModuleOptions) =>
+            new Outbox({
+              notifyChannel: opts.relay?.notifyChannel,
+              localRelay: opts.runRelay === false ? undefined : relay,
+            }),
+        },
+        {
+          provide: OUTBOX_HEALTH_MAX_AGE,
+          inject: [OUTBOX_OPTIONS],
+          useFactory: (opts: OutboxModuleOptions) => opts.healthMaxAgeSeconds ?? 60,
+        },
+        OutboxHealthIndicator,
         OutboxRelayLifecycle,
       ],
-      exports: [Outbox, OutboxRelay],
+      exports: [Outbox, OutboxRelay, OutboxAdmin, OutboxHealthIndicator],
     };
   }
 }

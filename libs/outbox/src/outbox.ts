@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
-import { OutboxEvent } from './outbox-event';
+import { OutboxEvent, OutboxHeaders } from './outbox-event';
+import { OUTBOX_ADDED } from './outbox-relay';
 
 export class OutboxTransactionError extends Error {
   constructor() {
@@ -11,24 +12,64 @@ export class OutboxTransactionError extends Error {
   }
 }
 
+export interface OutboxOptions {
+  /**
+   * NOTIFY channel that wakes a relay in another process at commit. Empty string turns
+   * it off (relays then find rows by polling). Default `outbox`.
+   */
+  notifyChannel?: string;
+  /** The relay in this process, if any: while it leads, it is woken in-process instead. */
+  localRelay?: { readonly isLeader: boolean };
+}
+
 /**
  * Writes events into the outbox table with the caller's transaction.
  * The transaction is passed explicitly so that it is visible at the call site.
  */
 export class Outbox {
-  async add(events: OutboxEvent | readonly OutboxEvent[], manager: EntityManager): Promise<void> {
-    if (!manager.queryRunner?.isTransactionActive) throw new OutboxTransactionError();
-    const list = Array.isArray(events) ? events : [events as OutboxEvent];
+  constructor(private readonly options: OutboxOptions = {}) {}
+
+  /**
+   * Inserts the events in the transaction `manager` belongs to. `headers` (e.g. a W3C
+   * `traceparent`) travel as Kafka headers beside the envelope's own.
+   */
+  async add(
+    events: OutboxEvent | readonly OutboxEvent[],
+    manager: EntityManager,
+    options: { headers?: OutboxHeaders } = {},
+  ): Promise<void> {
+    const runner = manager.queryRunner;
+    if (!runner?.isTransactionActive) throw new OutboxTransactionError();
+    const list: readonly OutboxEvent[] = Array.isArray(events) ? events : [events as OutboxEvent];
     if (list.length === 0) return;
     const params: unknown[] = [];
     const rows = list.map((e) => {
-      params.push(e.id, e.aggregateType, e.aggregateId, e.type, JSON.stringify(e));
+      params.push(
+        e.id,
+        e.aggregateType,
+        e.aggregateId,
+        e.type,
+        JSON.stringify(e),
+        JSON.stringify(headersFor(e, options.headers)),
+      );
       const n = params.length;
-      return `($${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}::jsonb)`;
+      return `($${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}::jsonb, $${n}::jsonb)`;
     });
     await manager.query(
-      `INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload) VALUES ${rows.join(', ')}`,
+      `INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, headers) VALUES ${rows.join(', ')}`,
       params,
     );
+    runner.data = { ...runner.data, [OUTBOX_ADDED]: true };
+    // NOTIFY is sent at commit and serialises committing transactions briefly, so it is
+    // used only when no relay in this process leads (that one is woken after commit).
+    const channel = this.options.notifyChannel ?? 'outbox';
+    if (channel && !this.options.localRelay?.isLeader) await manager.query('SELECT pg_notify($1, NULL)', [channel]);
   }
+}
+
+function headersFor(e: OutboxEvent, extra: OutboxHeaders = {}): OutboxHeaders {
+  const headers: OutboxHeaders = { ...extra, occurredAt: e.occurredAt };
+  if (e.correlationId) headers.correlationId = e.correlationId;
+  if (e.causationId) headers.causationId = e.causationId;
+  return headers;
 }

@@ -1,0 +1,96 @@
+/** Runs one SQL statement; a TypeORM QueryRunner, EntityManager or DataSource all fit. */
+export interface SqlRunner {
+  query(sql: string, params?: unknown[]): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export interface PendingRow {
+  id: string;
+  seq: string;
+  aggregatetype: string;
+  aggregateid: string;
+  type: string;
+  /** The envelope as stored (jsonb text), sent as the message value unchanged. */
+  payload: string;
+  headers: Record<string, string>;
+  attempts: number;
+  created_at: Date;
+}
+
+export interface ParkedRow {
+  id: string;
+  seq: string;
+  aggregatetype: string;
+  aggregateid: string;
+  type: string;
+  attempts: number;
+  last_error: string | null;
+  created_at: Date;
+  parked_at: Date;
+}
+
+export interface OutboxStats {
+  pending: number;
+  parked: number;
+  oldestPendingAgeSeconds: number;
+}
+
+/**
+ * The relay's SQL, in one place. Writes are wrapped as `WITH … SELECT` so that every
+ * statement returns plain rows whichever runner executes it.
+ *
+ * Rows are read in `seq` order; a row that failed and is
+ * waiting for its retry (or is parked) holds back the later rows of its own aggregate
+ * only, so order is kept per aggregate and other aggregates flow on.
+ */
+export const outboxSql = {
+  claim: `
+    WITH blocked AS (
+      SELECT aggregatetype, aggregateid, min(seq) AS seq
+        FROM outbox
+       WHERE published_at IS NULL AND attempts > 0
+         AND (parked_at IS NOT NULL OR next_attempt_at > clock_timestamp())
+       GROUP BY aggregatetype, aggregateid)
+    SELECT o.id, o.seq, o.aggregatetype, o.aggregateid, o.type, o.payload::text AS payload, o.headers,
+           o.attempts, o.created_at
+      FROM outbox o
+     WHERE o.published_at IS NULL
+       AND NOT EXISTS (SELECT 1 FROM blocked b
+                        WHERE b.aggregatetype = o.aggregatetype AND b.aggregateid = o.aggregateid AND b.seq <= o.seq)
+     ORDER BY o.seq
+     LIMIT $1`,
+  markPublished: `
+    UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1, last_error = NULL
+     WHERE id = ANY($1::uuid[])`,
+  recordFailure: `
+    WITH u AS (
+      UPDATE outbox
+         SET attempts = attempts + 1,
+             last_error = left($2, 2000),
+             next_attempt_at = clock_timestamp() + make_interval(secs => $3),
+             parked_at = CASE WHEN attempts + 1 >= $4 THEN clock_timestamp() END
+       WHERE id = $1
+       RETURNING parked_at IS NOT NULL AS parked)
+    SELECT parked FROM u`,
+  deletePublished: `
+    WITH d AS (
+      DELETE FROM outbox WHERE id IN (
+        SELECT id FROM outbox
+         WHERE published_at IS NOT NULL AND published_at < clock_timestamp() - make_interval(secs => $1)
+         ORDER BY published_at LIMIT $2)
+      RETURNING 1)
+    SELECT count(*)::int AS deleted FROM d`,
+  listParked: `
+    SELECT id, seq, aggregatetype, aggregateid, type, attempts, last_error, created_at, parked_at
+      FROM outbox WHERE parked_at IS NOT NULL AND published_at IS NULL ORDER BY seq LIMIT $1`,
+  requeue: `
+    WITH u AS (
+      UPDATE outbox SET parked_at = NULL, next_attempt_at = NULL, attempts = 0
+       WHERE parked_at IS NOT NULL AND published_at IS NULL AND ($1::uuid[] IS NULL OR id = ANY($1::uuid[]))
+       RETURNING id)
+    SELECT id FROM u`,
+  stats: `
+    SELECT count(*) FILTER (WHERE parked_at IS NULL)::int AS pending,
+           count(*) FILTER (WHERE parked_at IS NOT NULL)::int AS parked,
+           coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 AS "oldestPendingAgeSeconds"
+      FROM outbox WHERE published_at IS NULL`,
+};
