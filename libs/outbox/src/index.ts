@@ -10,3 +10,4 @@ export { OutboxHealthIndicator } from './outbox.health';
 export { OutboxModule } from './outbox.module';
 export type { OutboxModuleOptions, OutboxModuleAsyncOptions } from './outbox.module';
 export { CreateOutboxTable1764000000000 } from './create-outbox-table.migration';
+export { runOutboxCli } from './cli/outbox-cli';

@@ -1,4 +1,4 @@
-export { infraUp, infraDown, infraStatus, infraMode, describeEndpoints } from './infra';
+export { infraUp, infraDown, infraStatus, infraMode, describeEndpoints, stopBroker, startBroker } from './infra';
 export type { InfraMode, InfraStatus } from './infra';
 export { settings, serviceDatabases, kafkaBrokers, mailApiUrl, ROOT_DIR, INFRA_DIR } from './settings';
 export { startNativeKafka, stopNativeKafka, signalKafka } from './native-kafka';
@@ -7,3 +7,5 @@ export { InfraError, sleep, waitFor, portOpen } from './process-utils';
 export { createTestDatabase } from './test-database';
 export { startService, startServices, serviceUrl, serviceEnv, logDir } from './services';
 export type { ServiceName, RunningService } from './services';
+export { readTopic } from './topic-reader';
+export type { ReadMessage } from './topic-reader';

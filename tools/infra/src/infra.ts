@@ -94,3 +94,14 @@ export function describeEndpoints(): string[] {
     `smtp      ${host}:${smtp.port}    mail API/UI: http://${host}:${smtp.apiPort}${native ? `   store: ${mailStore}` : ''}`,
   ];
 }
+
+/** For fault tests: stop and start the broker alone, in either mode. */
+export async function stopBroker(): Promise<void> {
+  if (infraMode() === 'docker') run('docker', ['compose', '-f', composeFile, 'stop', 'kafka']);
+  else await stopNativeKafka();
+}
+
+export async function startBroker(): Promise<void> {
+  if (infraMode() === 'docker') run('docker', ['compose', '-f', composeFile, 'up', '-d', '--wait', 'kafka']);
+  else await startNativeKafka();
+}

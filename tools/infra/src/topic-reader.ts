@@ -1,0 +1,37 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
+import { kafkaBrokers } from './settings';
+import { waitFor } from './process-utils';
+
+export type ReadMessage = KafkaMessage & { partition: number };
+
+/**
+ * Reads a topic from offset 0 in a throw-away consumer group and keeps every message,
+ * duplicates included, for tests that check what reached the broker. Creates the topic
+ * (three partitions) if it is not there yet, since subscribing to a missing one fails.
+ */
+export async function readTopic(topic: string) {
+  const kafka = new Kafka({ clientId: 'topic-reader', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+  // A short fetch wait lets disconnect() return promptly.
+  const consumer = kafka.consumer({ groupId: `topic-reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
+  const messages: ReadMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ partition, message }) => void messages.push({ ...message, partition }) });
+  return {
+    messages,
+    /** Waits until at least `count` messages match (all messages without a predicate). */
+    async waitFor(count: number, match: (m: ReadMessage) => boolean = () => true, timeoutMs = 30_000) {
+      await waitFor(`${count} messages on ${topic}`, async () => messages.filter(match).length >= count, timeoutMs);
+      return messages.filter(match);
+    },
+    stop: () => consumer.disconnect(),
+  };
+}
