@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CreateInboxTable1764000000001 } from '@shop/inbox';
-import { HealthModule, postgresOptions } from '@shop/service-kit';
+import { HealthModule, MetricsModule, postgresOptions } from '@shop/service-kit';
 import { EmailServiceConfig } from './config';
 import { CreateOutgoingEmails1764000000300 } from './migrations/1764000000300-create-outgoing-emails';
 import { OutgoingEmailRecord } from './emails/outgoing-email.record';
@@ -20,6 +20,7 @@ export class AppModule {
           }),
         ),
         HealthModule.forRoot({ kafkaBrokers: config.KAFKA_BROKERS }),
+        MetricsModule,
         EmailsModule.forRoot(config),
       ],
     };

@@ -1,7 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CreateOutboxTable1764000000000, OutboxModule } from '@shop/outbox';
-import { HealthModule, postgresOptions } from '@shop/service-kit';
+import { register } from 'prom-client';
+import { CreateOutboxTable1764000000000, OutboxHealthIndicator, OutboxModule } from '@shop/outbox';
+import { HealthModule, MetricsModule, postgresOptions } from '@shop/service-kit';
 import { OrderServiceConfig } from './config';
 import { CreateOrders1764000000100 } from './migrations/1764000000100-create-orders';
 import { OrderRecord } from './orders/order.record';
@@ -23,9 +24,11 @@ export class AppModule {
           useFactory: () => ({
             kafka: { clientId: 'order-service', brokers: config.KAFKA_BROKERS },
             relay: { pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS },
+            metricsRegistry: register,
           }),
         }),
-        HealthModule.forRoot({ kafkaBrokers: config.KAFKA_BROKERS }),
+        HealthModule.forRoot({ kafkaBrokers: config.KAFKA_BROKERS, indicators: [OutboxHealthIndicator] }),
+        MetricsModule,
         OrdersModule,
       ],
     };

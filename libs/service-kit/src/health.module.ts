@@ -1,8 +1,21 @@
-import { Controller, DynamicModule, Get, Inject, Module } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, TerminusModule, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { Controller, DynamicModule, Get, Inject, Module, Type } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorResult,
+  TerminusModule,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
 import { KafkaHealthIndicator } from './kafka-health.indicator';
 
 const BROKERS = Symbol('HEALTH_KAFKA_BROKERS');
+const EXTRA = Symbol('HEALTH_EXTRA_INDICATORS');
+
+/** A service's own indicator, e.g. the outbox backlog. */
+export interface HealthIndicatorLike {
+  check(): Promise<HealthIndicatorResult>;
+}
 
 @Controller('health')
 class HealthController {
@@ -11,26 +24,36 @@ class HealthController {
     private readonly db: TypeOrmHealthIndicator,
     private readonly kafka: KafkaHealthIndicator,
     @Inject(BROKERS) brokers: string[],
+    @Inject(EXTRA) private readonly extra: Type<HealthIndicatorLike>[],
+    private readonly moduleRef: ModuleRef,
   ) {
     kafka.configure(brokers);
   }
 
-  /** 200 when the service's database and the Kafka cluster both answer; 503 otherwise. */
+  /** 200 when the service's database, the Kafka cluster and its own indicators are up; 503 otherwise. */
   @Get()
   @HealthCheck()
   check() {
-    return this.health.check([() => this.db.pingCheck('database', { timeout: 3000 }), () => this.kafka.check()]);
+    return this.health.check([
+      () => this.db.pingCheck('database', { timeout: 3000 }),
+      () => this.kafka.check(),
+      ...this.extra.map((type) => () => this.moduleRef.get(type, { strict: false }).check()),
+    ]);
   }
 }
 
 @Module({})
 export class HealthModule {
-  static forRoot(opts: { kafkaBrokers: string[] }): DynamicModule {
+  static forRoot(opts: { kafkaBrokers: string[]; indicators?: Type<HealthIndicatorLike>[] }): DynamicModule {
     return {
       module: HealthModule,
       imports: [TerminusModule.forRoot({ logger: false })],
       controllers: [HealthController],
-      providers: [KafkaHealthIndicator, { provide: BROKERS, useValue: opts.kafkaBrokers }],
+      providers: [
+        KafkaHealthIndicator,
+        { provide: BROKERS, useValue: opts.kafkaBrokers },
+        { provide: EXTRA, useValue: opts.indicators ?? [] },
+      ],
     };
   }
 }

@@ -114,4 +114,16 @@ describe('POST /orders and GET /orders/:id (real PostgreSQL)', () => {
     await request(app.getHttpServer()).get('/orders/0f8fad5b-d9cb-469f-a165-70867728950e').expect(404);
     await request(app.getHttpServer()).get('/orders/42').expect(400);
   });
+
+  it('reports health of the database, Kafka and the outbox backlog, and serves Prometheus metrics', async () => {
+    const health = await request(app.getHttpServer()).get('/health').expect(200);
+    expect(health.body.details).toMatchObject({
+      database: { status: 'up' },
+      kafka: { status: 'up' },
+      outbox: { status: 'up' },
+    });
+    const metrics = await request(app.getHttpServer()).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/^outbox_pending_rows \d+$/m);
+    expect(metrics.text).toContain('outbox_published_total');
+  });
 });
