@@ -55,7 +55,8 @@ describe('outbox (real PostgreSQL and Kafka)', () => {
   it('publishes committed rows with key, headers and envelope, then marks them published', async () => {
     const aggregateId = randomUUID();
     const events = [event(aggregateId, 1), event(aggregateId, 2), event(aggregateId, 3)];
-    await dataSource.transaction((manager) => outbox.add(events, manager));
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    await dataSource.transaction((manager) => outbox.add(events, manager, { headers: { traceparent } }));
     expect(await pending()).toBe(3);
 
     const relay = new OutboxRelay(dataSource, kafka, { topicFor: () => topic });
@@ -71,6 +72,8 @@ describe('outbox (real PostgreSQL and Kafka)', () => {
     expect(received.map((m) => m.headers?.id?.toString())).toEqual(events.map((e) => e.id));
     expect(received.map((m) => m.headers?.type?.toString())).toEqual(events.map((e) => e.type));
     expect(received.map((m) => m.headers?.correlationId?.toString())).toEqual(['corr-1', 'corr-2', 'corr-3']);
+    expect(received.map((m) => m.headers?.traceparent?.toString())).toEqual([traceparent, traceparent, traceparent]);
+    expect(received.map((m) => m.headers?.occurredAt?.toString())).toEqual(events.map((e) => e.occurredAt));
     expect(received.map((m) => JSON.parse(String(m.value)))).toEqual(events);
   });
 

@@ -6,6 +6,8 @@ import { PlaceOrderRequest, placeOrderRequestSchema } from './place-order.reques
 import { PlaceOrderService } from './place-order.service';
 
 const CORRELATION_ID = /^[\w.:-]{1,100}$/;
+/** W3C trace context: version-traceid-parentid-flags. */
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 @Controller('orders')
 export class PlaceOrderHttpController {
@@ -16,9 +18,11 @@ export class PlaceOrderHttpController {
   async place(
     @Body(new ZodValidationPipe(placeOrderRequestSchema)) body: PlaceOrderRequest,
     @Headers('x-correlation-id') correlationHeader?: string,
+    @Headers('traceparent') traceparent?: string,
   ) {
     const correlationId =
       correlationHeader && CORRELATION_ID.test(correlationHeader) ? correlationHeader : randomUUID();
-    return toOrderResponse(await this.placeOrder.placeOrder(body, correlationId));
+    const trace: Record<string, string> = traceparent && TRACEPARENT.test(traceparent) ? { traceparent } : {};
+    return toOrderResponse(await this.placeOrder.placeOrder(body, { correlationId, headers: trace }));
   }
 }

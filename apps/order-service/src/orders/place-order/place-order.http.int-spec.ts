@@ -47,13 +47,21 @@ describe('POST /orders and GET /orders/:id (real PostgreSQL)', () => {
 
   it('places an order: 201, the order row and one order.placed.v1 outbox row', async () => {
     const before = await counts();
-    const res = await request(app.getHttpServer()).post('/orders').send(validBody()).expect(201);
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const res = await request(app.getHttpServer())
+      .post('/orders')
+      .set('traceparent', traceparent)
+      .set('x-correlation-id', 'corr-42')
+      .send(validBody())
+      .expect(201);
     expect(res.body).toMatchObject({ status: 'PLACED', totalCents: 3998, currency: 'EUR' });
     expect(res.body).not.toHaveProperty('contactEmail');
     expect(await counts()).toEqual({ orders: before.orders + 1, outbox: before.outbox + 1 });
-    const [row] = await dataSource.query('SELECT type, aggregateid, payload FROM outbox WHERE aggregateid = $1', [
-      res.body.id,
-    ]);
+    const [row] = await dataSource.query(
+      'SELECT type, aggregateid, payload, headers FROM outbox WHERE aggregateid = $1',
+      [res.body.id],
+    );
+    expect(row.headers).toMatchObject({ traceparent, correlationId: 'corr-42' });
     expect(row).toMatchObject({ type: 'order.placed.v1', aggregateid: res.body.id });
     expect(row.payload.data).toMatchObject({ orderId: res.body.id, contactEmail: 'ada@example.com', totalCents: 3998 });
 

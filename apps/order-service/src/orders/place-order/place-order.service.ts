@@ -14,7 +14,10 @@ export class PlaceOrderService {
   ) {}
 
   /** The order row and its outbox row commit together, or neither does. */
-  async placeOrder(request: PlaceOrderRequest, correlationId: string): Promise<Order> {
+  async placeOrder(
+    request: PlaceOrderRequest,
+    context: { correlationId: string; headers?: Record<string, string> },
+  ): Promise<Order> {
     const { order, events } = placeOrder({
       customerId: request.customerId,
       contactEmail: request.contactEmail,
@@ -24,10 +27,8 @@ export class PlaceOrderService {
     });
     await this.dataSource.transaction(async (manager) => {
       await manager.insert(OrderRecord, order);
-      await this.outbox.add(
-        events.map((e) => toIntegrationEvent(e, { correlationId })),
-        manager,
-      );
+      const integrationEvents = events.map((e) => toIntegrationEvent(e, { correlationId: context.correlationId }));
+      await this.outbox.add(integrationEvents, manager, { headers: context.headers });
     });
     return order;
   }
