@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CreateInboxTable1764000000001 } from '@shop/inbox';
+import { CreateInboxTable1764000000001, InboxHealthIndicator, InboxModule } from '@shop/inbox';
 import { HealthModule, MetricsModule, postgresOptions } from '@shop/service-kit';
 import { EmailServiceConfig } from './config';
 import { CreateOutgoingEmails1764000000300 } from './migrations/1764000000300-create-outgoing-emails';
@@ -19,7 +19,8 @@ export class AppModule {
             migrations: [CreateInboxTable1764000000001, CreateOutgoingEmails1764000000300],
           }),
         ),
-        HealthModule.forRoot({ kafkaBrokers: config.KAFKA_BROKERS }),
+        InboxModule,
+        HealthModule.forRoot({ kafkaBrokers: config.KAFKA_BROKERS, indicators: [InboxHealthIndicator] }),
         MetricsModule,
         EmailsModule.forRoot(config),
       ],

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CreateInboxTable1764000000001 } from '@shop/inbox';
+import { CreateInboxTable1764000000001, InboxHealthIndicator, InboxModule } from '@shop/inbox';
 import { HealthModule, MetricsModule, postgresOptions } from '@shop/service-kit';
 import { ShippingServiceConfig } from './config';
 import { CreateShipments1764000000200 } from './migrations/1764000000200-create-shipments';
@@ -19,7 +19,8 @@ export class AppModule {
             migrations: [CreateInboxTable1764000000001, CreateShipments1764000000200],
           }),
         ),
-        HealthModule.forRoot({ kafkaBrokers: config.KAFKA_BROKERS }),
+        InboxModule,
+        HealthModule.forRoot({ kafkaBrokers: config.KAFKA_BROKERS, indicators: [InboxHealthIndicator] }),
         MetricsModule,
         ShipmentsModule,
       ],

@@ -2,25 +2,22 @@ import { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { ORDER_EVENTS_TOPIC, parseEventData } from '@shop/contracts';
-import { KafkaInboxServer } from '@shop/inbox';
+import { InboxHealthIndicator, KafkaInboxServer } from '@shop/inbox';
 import { AppModule } from './app.module';
 import { ShippingServiceConfig } from './config';
 
 /** HTTP for health and queries; Kafka through the inbox transport for events. */
 export async function createShippingServiceApp(config: ShippingServiceConfig, logger: LoggerService | false) {
   const app = await NestFactory.create(AppModule.forRoot(config), { logger });
-  app.connectMicroservice(
-    {
-      strategy: new KafkaInboxServer({
-        consumer: config.KAFKA_CONSUMER_GROUP,
-        topics: [ORDER_EVENTS_TOPIC],
-        kafka: { clientId: 'shipping-service', brokers: config.KAFKA_BROKERS },
-        dataSource: app.get(DataSource),
-        validate: parseEventData,
-      }),
-    },
-    { inheritAppConfig: true },
-  );
+  const inbox = new KafkaInboxServer({
+    consumer: config.KAFKA_CONSUMER_GROUP,
+    topics: [ORDER_EVENTS_TOPIC],
+    kafka: { clientId: 'shipping-service', brokers: config.KAFKA_BROKERS },
+    dataSource: app.get(DataSource),
+    validate: parseEventData,
+  });
+  app.get(InboxHealthIndicator).watch(inbox);
+  app.connectMicroservice({ strategy: inbox }, { inheritAppConfig: true });
   app.enableShutdownHooks();
   return app;
 }

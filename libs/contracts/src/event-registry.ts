@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { EventContract } from './envelope/event-contract';
 import { eventEnvelopeSchema } from './envelope/event-envelope';
+import { orderCancelledV1 } from './orders/order-cancelled.v1';
 import { orderPlacedV1 } from './orders/order-placed.v1';
+import { shipmentDispatchedV1 } from './shipments/shipment-dispatched.v1';
 
 /** Every event type this system publishes, by wire type. */
 export const eventContracts: ReadonlyMap<string, EventContract<string, z.ZodType>> = new Map(
-  [orderPlacedV1].map((c) => [c.type, c]),
+  [orderPlacedV1, orderCancelledV1, shipmentDispatchedV1].map((c) => [c.type, c]),
 );
 
 export class UnknownEventTypeError extends Error {

@@ -2,5 +2,8 @@ export * from './envelope/event-envelope';
 export * from './envelope/event-contract';
 export * from './topics';
 export * from './orders/order-placed.v1';
+export * from './orders/order-cancelled.v1';
+export * from './shipments/shipment-dispatched.v1';
 export * from './event-registry';
 export * from './fixtures';
+export * from './asyncapi';

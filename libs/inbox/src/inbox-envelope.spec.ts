@@ -1,4 +1,5 @@
-import { decodeEnvelope, PermanentMessageError } from './inbox-envelope';
+import { decodeEnvelope } from './inbox-envelope';
+import { PermanentMessageError } from './inbox-errors';
 
 const valid = { id: '5b0c3c1e-8f43-4a53-9b55-3f1f4a2d6e01', type: 'thing.happened.v1', data: { n: 1 } };
 
@@ -17,6 +18,12 @@ describe('decodeEnvelope', () => {
       'envelope.id must be a uuid',
     ],
     ['an envelope without a type', Buffer.from(JSON.stringify({ ...valid, type: '' })), 'envelope.type is missing'],
+    [
+      'a __proto__ key',
+      Buffer.from('{"id":"5b0c3c1e-8f43-4a53-9b55-3f1f4a2d6e01","type":"t.v1","data":{"__proto__":{"admin":true}}}'),
+      'message contains the forbidden key "__proto__"',
+    ],
+    ['a message over the size limit', Buffer.alloc(600 * 1024, 0x20), 'message of 614400 bytes exceeds 524288'],
   ])('rejects %s as permanent', (_name, value, message) => {
     expect(() => decodeEnvelope(value)).toThrow(new PermanentMessageError(message));
   });

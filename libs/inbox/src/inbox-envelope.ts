@@ -1,3 +1,5 @@
+import { PermanentMessageError } from './inbox-errors';
+
 /** The envelope fields the inbox relies on; the rest travels untouched to the handler. */
 export interface InboxEnvelope<TData = unknown> {
   id: string;
@@ -12,22 +14,24 @@ export interface InboxEnvelope<TData = unknown> {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export class PermanentMessageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PermanentMessageError';
-  }
-}
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Bytes → envelope, or a PermanentMessageError saying what is wrong. */
-export function decodeEnvelope(value: Buffer | null): InboxEnvelope {
+export function decodeEnvelope(value: Buffer | null, maxBytes = 512 * 1024): InboxEnvelope {
   if (!value || value.length === 0) throw new PermanentMessageError('empty message');
+  if (value.length > maxBytes) throw new PermanentMessageError(`message of ${value.length} bytes exceeds ${maxBytes}`);
   let parsed: unknown;
+  let forbidden: string | undefined;
   try {
-    parsed = JSON.parse(value.toString('utf8'));
+    // Keys that reach for prototypes have no place in an event; refuse the message.
+    parsed = JSON.parse(value.toString('utf8'), (key, v) => {
+      if (FORBIDDEN_KEYS.has(key)) forbidden = key;
+      return v;
+    });
   } catch {
     throw new PermanentMessageError('message value is not JSON');
   }
+  if (forbidden) throw new PermanentMessageError(`message contains the forbidden key "${forbidden}"`);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new PermanentMessageError('message value is not a JSON object');
   }

@@ -1,8 +1,10 @@
 export { KafkaInboxServer } from './kafka-inbox.server';
-export type { KafkaInboxOptions, InboxStats } from './kafka-inbox.server';
+export type { KafkaInboxOptions, InboxStats, InboxHealth } from './kafka-inbox.server';
 export { InboxContext } from './inbox-context';
 export type { InboxMessageMeta } from './inbox-context';
-export { PermanentMessageError, decodeEnvelope } from './inbox-envelope';
+export { decodeEnvelope } from './inbox-envelope';
 export type { InboxEnvelope } from './inbox-envelope';
+export { PermanentMessageError, isInfrastructureError } from './inbox-errors';
 export { InboxExceptionFilter } from './inbox-exception.filter';
+export { InboxHealthIndicator, InboxModule } from './inbox.health';
 export { CreateInboxTable1764000000001 } from './create-inbox-table.migration';

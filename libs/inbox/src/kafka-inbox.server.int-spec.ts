@@ -1,66 +1,45 @@
-import { Controller, INestMicroservice, Module, UseFilters } from '@nestjs/common';
+import { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { Kafka, KafkaMessage, logLevel, Producer } from 'kafkajs';
-import { createTestDatabase, kafkaBrokers, waitFor } from '@shop/infra';
+import { Kafka, logLevel, Producer } from 'kafkajs';
 import {
-  CreateInboxTable1764000000001,
-  InboxContext,
-  InboxEnvelope,
-  InboxExceptionFilter,
-  KafkaInboxServer,
-} from './index';
+  createTestDatabase,
+  kafkaBrokers,
+  readTopic,
+  ROOT_DIR,
+  sleep,
+  startBroker,
+  stopBroker,
+  waitFor,
+} from '@shop/infra';
+import { CreateInboxTable1764000000001, InboxEnvelope, KafkaInboxOptions, KafkaInboxServer } from './index';
+import { EffectsModule, handlerControl, THING_HAPPENED, validateThing } from '../test/effects-handler';
 
-const TYPE = 'thing.happened.v1';
-let failuresToInject = 0;
-
-@Controller()
-@UseFilters(InboxExceptionFilter)
-class ThingHandler {
-  @EventPattern(TYPE)
-  async handle(@Payload() data: { n: number }, @Ctx() ctx: InboxContext) {
-    if (failuresToInject > 0) {
-      failuresToInject -= 1;
-      throw new Error('transient failure');
-    }
-    await ctx.manager.query('INSERT INTO effects (event_id, n) VALUES ($1, $2)', [ctx.envelope.id, data.n]);
-  }
-}
-
-@Module({ controllers: [ThingHandler] })
-class TestModule {}
-
-const envelope = (n: number): InboxEnvelope => ({
+const envelope = (n: number, overrides: Partial<InboxEnvelope> = {}): InboxEnvelope => ({
   id: randomUUID(),
-  type: TYPE,
+  type: THING_HAPPENED,
   aggregateType: 'thing',
   aggregateId: 'thing-1',
   occurredAt: new Date().toISOString(),
   data: { n },
+  ...overrides,
 });
 
 describe('KafkaInboxServer (real PostgreSQL and Kafka)', () => {
-  const topic = `inbox-it-${randomUUID()}`;
   const kafka = new Kafka({ clientId: 'inbox-it', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let dataSource: DataSource;
-  let app: INestMicroservice;
-  let server: KafkaInboxServer;
   let producer: Producer;
+  const apps: INestMicroservice[] = [];
 
   const effects = async () =>
     (await dataSource.query('SELECT event_id, n FROM effects ORDER BY n')) as { event_id: string; n: number }[];
-  const send = (...values: (string | Buffer)[]) =>
-    producer.send({ topic, acks: -1, messages: values.map((value) => ({ key: 'thing-1', value })) });
-
-  beforeAll(async () => {
-    db = await createTestDatabase('inbox_it');
-    dataSource = new DataSource({ type: 'postgres', ...db.options, migrations: [CreateInboxTable1764000000001] });
-    await dataSource.initialize();
-    await dataSource.runMigrations();
-    await dataSource.query('CREATE TABLE effects (event_id uuid PRIMARY KEY, n int NOT NULL)');
+  const effectsOf = async (id: string) => (await effects()).filter((e) => e.event_id === id);
+  const newTopic = async () => {
+    const topic = `inbox-it-${randomUUID()}`;
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({
@@ -71,90 +50,237 @@ describe('KafkaInboxServer (real PostgreSQL and Kafka)', () => {
       waitForLeaders: true,
     });
     await admin.disconnect();
-    producer = kafka.producer();
-    await producer.connect();
-
-    server = new KafkaInboxServer({
+    return topic;
+  };
+  const send = (topic: string, ...values: (string | Buffer)[]) =>
+    producer.send({ topic, acks: -1, messages: values.map((value) => ({ key: 'thing-1', value })) });
+  const startConsumer = async (topic: string, options: Partial<KafkaInboxOptions> = {}) => {
+    const server = new KafkaInboxServer({
       consumer: `inbox-it-${randomUUID()}`,
       topics: [topic],
       kafka: { clientId: 'inbox-it-consumer', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING },
       dataSource,
       retryBackoffMs: 10,
-      validate: (e) => {
-        const data = e.data as { n?: unknown };
-        if (typeof data?.n !== 'number') throw new Error('data.n must be a number');
-        return data;
-      },
+      validate: validateThing,
+      ...options,
     });
-    app = await NestFactory.createMicroservice(TestModule, { strategy: server, logger: false });
+    const app = await NestFactory.createMicroservice(EffectsModule, { strategy: server, logger: false });
     await app.listen();
+    apps.push(app);
+    return server;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('inbox_it');
+    dataSource = new DataSource({ type: 'postgres', ...db.options, migrations: [CreateInboxTable1764000000001] });
+    await dataSource.initialize();
+    await dataSource.runMigrations();
+    await dataSource.query('CREATE TABLE effects (event_id uuid PRIMARY KEY, n int NOT NULL)');
+    producer = kafka.producer();
+    await producer.connect();
+  });
+
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((a) => a.close()));
+    Object.assign(handlerControl, { failuresToInject: 0, delayMs: 0, alwaysFailFor: -1 });
   });
 
   afterAll(async () => {
-    await app?.close();
     await producer?.disconnect();
     await dataSource?.destroy();
     await db?.drop();
   });
 
   it('applies an event delivered three times exactly once', async () => {
+    const topic = await newTopic();
+    const server = await startConsumer(topic);
     const e = envelope(1);
-    await send(JSON.stringify(e), JSON.stringify(e), JSON.stringify(e));
+    await send(topic, JSON.stringify(e), JSON.stringify(e), JSON.stringify(e));
     await waitFor(
       'three deliveries handled',
       async () => server.stats.processed + server.stats.duplicates >= 3,
-      20_000,
+      30_000,
     );
-    expect(await effects()).toEqual([{ event_id: e.id, n: 1 }]);
-    expect(server.stats).toMatchObject({ processed: 1, duplicates: 2 });
+    expect(await effectsOf(e.id)).toEqual([{ event_id: e.id, n: 1 }]);
+    expect(server.stats).toEqual({ processed: 1, duplicates: 2, deadLettered: 0 });
+  });
+
+  it('applies an event once when two consumers race on it', async () => {
+    const topic = await newTopic();
+    handlerControl.delayMs = 300; // both are inside their transactions at the same time
+    const consumer = `racer-${randomUUID()}`;
+    const [a, b] = await Promise.all([
+      startConsumer(topic, { consumer, groupId: `${consumer}-a` }),
+      startConsumer(topic, { consumer, groupId: `${consumer}-b` }),
+    ]);
+    const e = envelope(2);
+    await send(topic, JSON.stringify(e));
+    await waitFor(
+      'both consumers handled it',
+      async () => a.stats.processed + a.stats.duplicates + b.stats.processed + b.stats.duplicates >= 2,
+      30_000,
+    );
+    expect(await effectsOf(e.id)).toHaveLength(1);
+    expect(a.stats.processed + b.stats.processed).toBe(1);
+    expect(a.stats.duplicates + b.stats.duplicates).toBe(1);
   });
 
   it('retries a failing handler and applies the event once', async () => {
-    failuresToInject = 2;
-    const e = envelope(2);
-    await send(JSON.stringify(e));
-    await waitFor('retried event applied', async () => (await effects()).length === 2, 20_000);
-    expect(failuresToInject).toBe(0);
-    expect((await effects()).map((r) => r.event_id)).toContain(e.id);
+    const topic = await newTopic();
+    const server = await startConsumer(topic);
+    handlerControl.failuresToInject = 2;
+    const e = envelope(3);
+    await send(topic, JSON.stringify(e));
+    await waitFor('retried event applied', async () => (await effectsOf(e.id)).length === 1, 30_000);
+    expect(handlerControl.failuresToInject).toBe(0);
+    expect(server.stats).toMatchObject({ processed: 1, deadLettered: 0 });
   });
 
-  it('dead-letters bad messages with their cause and keeps consuming the partition', async () => {
-    const good = envelope(3);
-    await send(
-      'not json at all',
-      JSON.stringify({ ...envelope(0), type: 'thing.unknown.v1' }),
-      JSON.stringify({ ...envelope(0), data: { n: 'three' } }),
-      JSON.stringify(good),
-    );
-    await waitFor(
-      'good message after bad ones applied',
-      async () => (await effects()).some((r) => r.event_id === good.id),
-      20_000,
-    );
+  it('dead-letters every kind of bad message with its cause and keeps consuming the partition', async () => {
+    const topic = await newTopic();
+    const server = await startConsumer(topic, { maxAttempts: 3 });
+    handlerControl.alwaysFailFor = 13;
+    const good = envelope(4);
+    const bad: [string, string | Buffer, RegExp][] = [
+      ['bytes that are not JSON', Buffer.from([0xde, 0xad, 0xbe, 0xef]), /^message value is not JSON$/],
+      ['malformed JSON', '{"id": "x", "type": ', /^message value is not JSON$/],
+      [
+        'a 900 KB message',
+        JSON.stringify(envelope(5, { data: { n: 5, blob: 'x'.repeat(900 * 1024) } })),
+        /exceeds 524288$/,
+      ],
+      [
+        'an unknown type',
+        JSON.stringify(envelope(6, { type: 'thing.vanished.v1' })),
+        /^no handler for event type "thing.vanished.v1"$/,
+      ],
+      [
+        'a wrong version',
+        JSON.stringify(envelope(7, { type: 'thing.happened.v2' })),
+        /^no handler for event type "thing.happened.v2"$/,
+      ],
+      [
+        '__proto__ keys',
+        JSON.stringify(envelope(8)).replace('"data":{', '"data":{"__proto__":{"polluted":true},'),
+        /forbidden key "__proto__"/,
+      ],
+      [
+        'missing fields',
+        JSON.stringify(envelope(9, { data: {} })),
+        /^invalid thing.happened.v1: data.n must be a number$/,
+      ],
+      ['retries exhausted', JSON.stringify(envelope(13)), /^handler refuses n=13$/],
+    ];
+    await send(topic, ...bad.map(([, value]) => value), JSON.stringify(good));
+    await waitFor('the good message after the bad ones', async () => (await effectsOf(good.id)).length === 1, 30_000);
 
-    const dead = await readTopic(kafka, `${topic}.dlt`, 3);
-    expect(dead.map((m) => m.headers?.['dlt-error']?.toString())).toEqual([
-      'message value is not JSON',
-      'no handler for event type "thing.unknown.v1"',
-      'invalid thing.happened.v1: data.n must be a number',
-    ]);
-    expect(dead[0].value?.toString()).toBe('not json at all');
-    expect(dead.every((m) => m.headers?.['dlt-original-topic']?.toString() === topic)).toBe(true);
-    expect(dead.map((m) => m.headers?.['dlt-original-offset']?.toString())).toEqual(['4', '5', '6']); // after 3 copies and 1 retried event
-    expect(server.stats.deadLettered).toBe(3);
+    const reader = await readTopic(`${topic}.dlt`);
+    try {
+      const dead = await reader.waitFor(bad.length);
+      dead.forEach((m, i) => {
+        const [name, value, cause] = bad[i];
+        expect([name, m.headers?.['dlt-error']?.toString()]).toEqual([name, expect.stringMatching(cause)]);
+        expect(m.value?.equals(Buffer.from(value))).toBe(true);
+        expect(m.headers?.['dlt-original-topic']?.toString()).toBe(topic);
+        expect(m.headers?.['dlt-original-partition']?.toString()).toBe('0');
+        expect(m.headers?.['dlt-original-offset']?.toString()).toBe(String(i));
+      });
+      expect(dead[bad.length - 1].headers?.['dlt-attempts']?.toString()).toBe('3');
+      expect(dead[0].headers?.['dlt-attempts']?.toString()).toBe('1');
+    } finally {
+      await reader.stop();
+    }
+    expect(server.stats).toMatchObject({ processed: 1, deadLettered: bad.length });
+  });
+
+  it('redelivers after a crash between the database commit and the offset commit, with one effect', async () => {
+    const topic = await newTopic();
+    const group = `crash-${randomUUID()}`;
+    const e = envelope(20);
+    await send(topic, JSON.stringify(e));
+    const child = spawn(
+      process.execPath,
+      ['-r', '@swc-node/register', join(ROOT_DIR, 'libs/inbox/test/consumer-process.ts')],
+      {
+        cwd: ROOT_DIR,
+        env: {
+          ...process.env,
+          SWC_NODE_PROJECT: join(ROOT_DIR, 'tsconfig.base.json'),
+          PG_URL: `postgres://${db.options.username}:${db.options.password}@${db.options.host}:${db.options.port}/${db.name}`,
+          KAFKA_BROKERS: kafkaBrokers().join(','),
+          TOPIC: topic,
+          GROUP: group,
+          FAILPOINT: 'after-commit',
+        },
+        stdio: 'ignore',
+      },
+    );
+    const signal = await new Promise((resolve) => child.once('exit', (_code, sig) => resolve(sig)));
+    expect(signal).toBe('SIGKILL');
+    expect(await effectsOf(e.id)).toHaveLength(1); // the effect committed before the crash
+
+    const server = await startConsumer(topic, { consumer: group });
+    await waitFor('redelivery seen', async () => server.stats.duplicates === 1, 60_000);
+    expect(server.stats.processed).toBe(0);
+    expect(await effectsOf(e.id)).toHaveLength(1);
+  });
+
+  it('keeps its partition through a handler slower than the session timeout', async () => {
+    const topic = await newTopic();
+    handlerControl.delayMs = 9000;
+    const server = await startConsumer(topic, { sessionTimeoutMs: 6000 });
+    await waitFor('consumer running', async () => server.unwrap() !== undefined, 30_000);
+    const consumer = server.unwrap<import('kafkajs').Consumer>();
+    let joins = 0;
+    consumer.on(consumer.events.GROUP_JOIN, () => (joins += 1));
+    const e = envelope(30);
+    await send(topic, JSON.stringify(e));
+    await waitFor('slow event applied', async () => (await effectsOf(e.id)).length === 1, 30_000);
+    handlerControl.delayMs = 0;
+    const next = envelope(31);
+    await send(topic, JSON.stringify(next));
+    await waitFor('next event applied', async () => (await effectsOf(next.id)).length === 1, 30_000);
+    expect(joins).toBe(0); // no rebalance since the consumer joined
+    expect(server.stats).toMatchObject({ processed: 2, duplicates: 0 });
+  }, 60_000);
+
+  it('reports the broker missing at start-up and recovers when it comes, without a restart', async () => {
+    const topic = await newTopic();
+    await stopBroker();
+    let server: KafkaInboxServer | undefined;
+    try {
+      server = await startConsumer(topic, { brokerDownAfterMs: 1000 });
+      await sleep(1500);
+      expect(await server.health()).toMatchObject({ up: false, reason: 'broker unreachable' });
+    } finally {
+      await startBroker();
+    }
+    const e = envelope(40);
+    await send(topic, JSON.stringify(e));
+    await waitFor('event applied after the broker came', async () => (await effectsOf(e.id)).length === 1, 90_000);
+    expect(await server.health()).toMatchObject({ up: true, lag: 0 });
+  }, 150_000);
+
+  it('deletes inbox rows past the retention horizon, and only those of its own consumer', async () => {
+    const server = new KafkaInboxServer({
+      consumer: 'keeper',
+      topics: [],
+      kafka: { brokers: kafkaBrokers() },
+      dataSource,
+      retentionDays: 14,
+    });
+    const insert = (consumer: string, daysAgo: number) =>
+      dataSource.query(
+        `INSERT INTO inbox (consumer, event_id, type, received_at) VALUES ($1, $2, 't.v1', now() - make_interval(days => $3))`,
+        [consumer, randomUUID(), daysAgo],
+      );
+    await insert('keeper', 15);
+    await insert('keeper', 13);
+    await insert('someone-else', 30);
+    expect(await server.applyRetention()).toBe(1);
+    const left = await dataSource.query(
+      `SELECT consumer FROM inbox WHERE consumer IN ('keeper', 'someone-else') ORDER BY consumer`,
+    );
+    expect(left.map((r: { consumer: string }) => r.consumer)).toEqual(['keeper', 'someone-else']);
   });
 });
-
-async function readTopic(kafka: Kafka, topic: string, count: number): Promise<KafkaMessage[]> {
-  const consumer = kafka.consumer({ groupId: `${topic}-reader-${randomUUID()}` });
-  const messages: KafkaMessage[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
-  try {
-    await waitFor(`${count} messages on ${topic}`, async () => messages.length >= count, 20_000);
-  } finally {
-    await consumer.disconnect();
-  }
-  return messages;
-}

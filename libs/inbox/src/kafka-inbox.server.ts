@@ -1,28 +1,54 @@
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { DataSource } from 'typeorm';
-import { Consumer, EachMessagePayload, IHeaders, Kafka, KafkaConfig, logLevel, Partitioners, Producer } from 'kafkajs';
-import { decodeEnvelope, InboxEnvelope, PermanentMessageError } from './inbox-envelope';
+import {
+  Admin,
+  Consumer,
+  EachMessagePayload,
+  IHeaders,
+  Kafka,
+  KafkaConfig,
+  logLevel,
+  Partitioners,
+  Producer,
+} from 'kafkajs';
+import { decodeEnvelope, InboxEnvelope } from './inbox-envelope';
+import { errorMessage, isInfrastructureError, PermanentMessageError } from './inbox-errors';
 import { InboxContext, InboxMessageMeta } from './inbox-context';
 
 export interface KafkaInboxOptions {
-  /** Consumer name: the Kafka group id and the inbox dedup scope. */
+  /** Consumer name: the inbox dedup scope, and the Kafka group id unless `groupId` is set. */
   consumer: string;
+  groupId?: string;
   topics: string[];
   kafka: KafkaConfig;
   dataSource: DataSource;
   /**
    * Checks envelope and data against the contract before the handler runs; throw to
-   * reject the message (it goes to the dead-letter topic). Return the value to pass as
-   * the handler's payload. Default: `envelope.data` unchecked.
+   * reject the message (it goes to the dead-letter topic). Returns the handler's payload.
+   * Default: `envelope.data` unchecked.
    */
   validate?: (envelope: InboxEnvelope) => unknown;
   /** Handler attempts before a message is dead-lettered. Default 5. */
   maxAttempts?: number;
   /** First retry delay, doubled per attempt. Default 200 ms. */
   retryBackoffMs?: number;
+  /** Larger messages are dead-lettered unread. Default 512 KiB. */
+  maxMessageBytes?: number;
   /** Dead-letter topic for a source topic. Default `<topic>.dlt`. */
   deadLetterTopicFor?: (topic: string) => string;
+  /** Kafka group session timeout. Default 30 s; heartbeats go on while handlers run. */
+  sessionTimeoutMs?: number;
+  /** Inbox rows older than this are deleted; keep it above the topics' retention. Default 14 days. */
+  retentionDays?: number;
+  /** How often inbox retention runs. Default 1 h. */
+  retentionIntervalMs?: number;
+  /** Health: down when the broker has not answered for this long. Default 30 s. */
+  brokerDownAfterMs?: number;
+  /** Health: down when there is lag and nothing was handled for this long. Default 60 s. */
+  stalledAfterMs?: number;
+  /** Failpoints for fault tests. */
+  hooks?: { afterTransactionCommit?(meta: InboxMessageMeta): void | Promise<void> };
 }
 
 export interface InboxStats {
@@ -31,26 +57,43 @@ export interface InboxStats {
   deadLettered: number;
 }
 
+export interface InboxHealth {
+  up: boolean;
+  reason?: string;
+  lag?: number;
+  brokerSilentMs: number;
+  idleMs: number;
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+type Handler = NonNullable<ReturnType<Server['getHandlerByPattern']>>;
 
 /**
  * A NestJS transport on kafkajs that makes `@EventPattern(type)` handlers idempotent:
  * each message is handled in one database transaction together with its inbox row
  * (a duplicate finds the row and is skipped), and the offset is committed only after
  * that transaction committed. Messages that can never succeed go to a dead-letter topic
- * and the partition moves on.
+ * and the partition moves on; a database outage pauses the partition instead.
  */
 export class KafkaInboxServer extends Server implements CustomTransportStrategy {
   private readonly kafka: Kafka;
   private consumer?: Consumer;
   private producer?: Producer;
+  private admin?: Admin;
   private connecting?: Promise<void>;
   private closed = false;
+  private retentionTimer?: NodeJS.Timeout;
+  private lastBrokerContactAt = Date.now();
+  private lastProgressAt = Date.now();
   readonly stats: InboxStats = { processed: 0, duplicates: 0, deadLettered: 0 };
 
   constructor(private readonly options: KafkaInboxOptions) {
     super();
     this.kafka = new Kafka({ logLevel: logLevel.WARN, ...options.kafka });
+  }
+
+  private get groupId(): string {
+    return this.options.groupId ?? this.options.consumer;
   }
 
   /**
@@ -66,23 +109,88 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     this.connecting = this.connectWithRetry();
+    const interval = this.options.retentionIntervalMs ?? 3_600_000;
+    this.retentionTimer = setInterval(() => void this.applyRetention().catch(() => undefined), interval);
+    this.retentionTimer.unref();
     callback();
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.retentionTimer);
     await this.connecting;
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
+    await this.admin?.disconnect();
+  }
+
+  on(): never {
+    throw new Error('KafkaInboxServer does not emit events');
+  }
+
+  unwrap<T>(): T {
+    return this.consumer as T;
+  }
+
+  /** Deletes this consumer's inbox rows past the retention horizon. Returns rows deleted. */
+  async applyRetention(): Promise<number> {
+    const [{ deleted }] = await this.options.dataSource.query(
+      `WITH d AS (
+         DELETE FROM inbox WHERE ctid IN (
+           SELECT ctid FROM inbox WHERE consumer = $1 AND received_at < now() - make_interval(days => $2) LIMIT 10000)
+         RETURNING 1)
+       SELECT count(*)::int AS deleted FROM d`,
+      [this.options.consumer, this.options.retentionDays ?? 14],
+    );
+    return deleted;
+  }
+
+  /** Down when the broker has been silent for a while, or when there is lag and no progress. */
+  async health(): Promise<InboxHealth> {
+    const now = Date.now();
+    const brokerSilentMs = now - this.lastBrokerContactAt;
+    const idleMs = now - this.lastProgressAt;
+    if (brokerSilentMs > (this.options.brokerDownAfterMs ?? 30_000)) {
+      return { up: false, reason: 'broker unreachable', brokerSilentMs, idleMs };
+    }
+    const lag = await this.lag().catch(() => undefined);
+    if (lag === undefined) return { up: false, reason: 'lag unknown: broker unreachable', brokerSilentMs, idleMs };
+    if (lag > 0 && idleMs > (this.options.stalledAfterMs ?? 60_000)) {
+      return { up: false, reason: 'lag without progress', lag, brokerSilentMs, idleMs };
+    }
+    return { up: true, lag, brokerSilentMs, idleMs };
+  }
+
+  private async lag(): Promise<number> {
+    if (!this.admin) {
+      this.admin = this.kafka.admin();
+      await this.admin.connect();
+    }
+    const admin = this.admin;
+    let lag = 0;
+    for (const topic of this.options.topics) {
+      const [latest, [committed]] = await Promise.all([
+        admin.fetchTopicOffsets(topic),
+        admin.fetchOffsets({ groupId: this.groupId, topics: [topic] }),
+      ]);
+      for (const p of latest) {
+        const done = committed?.partitions.find((c) => c.partition === p.partition)?.offset ?? '-1';
+        lag += Number(p.high) - (done === '-1' ? Number(p.low) : Number(done));
+      }
+    }
+    return lag;
   }
 
   private async connectWithRetry(): Promise<void> {
     for (let attempt = 1; !this.closed; attempt++) {
       const consumer = this.kafka.consumer({
-        groupId: this.options.consumer,
-        sessionTimeout: 30_000,
+        groupId: this.groupId,
+        sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
         heartbeatInterval: 3_000,
+        // An idle fetch returns after 1 s, so shutdown and rebalances do not wait 5 s for it.
+        maxWaitTimeInMs: 1_000,
       });
+      this.watch(consumer);
       try {
         await consumer.connect();
         await consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
@@ -97,19 +205,39 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
           consumer: this.options.consumer,
           attempt,
           delayMs: delay,
-          error: err instanceof Error ? err.message : String(err),
+          error: errorMessage(err),
         });
         await sleep(delay);
       }
     }
   }
 
-  on(): never {
-    throw new Error('KafkaInboxServer does not emit events');
-  }
-
-  unwrap<T>(): T {
-    return this.consumer as T;
+  /** Tracks broker contact for health, and restarts a consumer kafkajs gave up on. */
+  private watch(consumer: Consumer): void {
+    const contact = () => (this.lastBrokerContactAt = Date.now());
+    for (const event of [
+      consumer.events.HEARTBEAT,
+      consumer.events.FETCH,
+      consumer.events.GROUP_JOIN,
+      consumer.events.CONNECT,
+    ]) {
+      consumer.on(event, contact);
+    }
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.logger.error?.({
+        msg: 'inbox consumer crashed',
+        consumer: this.options.consumer,
+        error: errorMessage(payload.error),
+        restart: payload.restart,
+      });
+      if (!payload.restart && !this.closed) {
+        this.consumer = undefined;
+        this.connecting = consumer
+          .disconnect()
+          .catch(() => undefined)
+          .then(() => this.connectWithRetry());
+      }
+    });
   }
 
   private async handleMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
@@ -119,39 +247,46 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     try {
       await this.process(message.value, meta);
     } catch (err) {
-      await this.deadLetter(
-        message.value,
-        message.headers ?? {},
-        meta,
-        err,
-        err instanceof PermanentMessageError ? 1 : this.maxAttempts,
-      );
+      // Shutting down, or the database is gone: leave the offset alone; the message comes again.
+      if (this.closed || isInfrastructureError(err)) throw err;
+      const attempts = err instanceof PermanentMessageError ? 1 : (this.options.maxAttempts ?? 5);
+      await this.deadLetter(message.value, message.headers ?? {}, meta, err, attempts);
     } finally {
       clearInterval(beat);
     }
     await this.consumer?.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
-  }
-
-  private get maxAttempts(): number {
-    return this.options.maxAttempts ?? 5;
+    this.lastProgressAt = Date.now();
   }
 
   private async process(value: Buffer | null, meta: InboxMessageMeta): Promise<void> {
-    const envelope = decodeEnvelope(value);
+    const envelope = decodeEnvelope(value, this.options.maxMessageBytes);
     const handler = this.getHandlerByPattern(envelope.type);
     if (!handler) throw new PermanentMessageError(`no handler for event type "${envelope.type}"`);
     let payload: unknown;
     try {
       payload = this.options.validate ? this.options.validate(envelope) : envelope.data;
     } catch (err) {
-      throw new PermanentMessageError(`invalid ${envelope.type}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new PermanentMessageError(`invalid ${envelope.type}: ${errorMessage(err)}`);
     }
+    const maxAttempts = this.options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       try {
         await this.handleOnce(envelope, payload, meta, handler);
         return;
       } catch (err) {
-        if (err instanceof PermanentMessageError || attempt >= this.maxAttempts) throw err;
+        if (err instanceof PermanentMessageError) throw err;
+        if (isInfrastructureError(err) && !this.closed) {
+          // Not the message's fault: wait for the database without spending attempts.
+          this.logger.warn?.({
+            msg: 'inbox: database unavailable; waiting',
+            consumer: this.options.consumer,
+            error: errorMessage(err),
+          });
+          await sleep(Math.min(10_000, (this.options.retryBackoffMs ?? 200) * 2 ** Math.min(attempt, 6)));
+          attempt -= 1;
+          continue;
+        }
+        if (attempt >= maxAttempts) throw err;
         await sleep((this.options.retryBackoffMs ?? 200) * 2 ** (attempt - 1));
       }
     }
@@ -161,7 +296,7 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     envelope: InboxEnvelope,
     payload: unknown,
     meta: InboxMessageMeta,
-    handler: NonNullable<ReturnType<Server['getHandlerByPattern']>>,
+    handler: Handler,
   ): Promise<void> {
     const afterCommit: (() => void)[] = [];
     const handled = await this.options.dataSource.transaction(async (manager) => {
@@ -170,12 +305,13 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
          ON CONFLICT DO NOTHING RETURNING event_id`,
         [this.options.consumer, envelope.id, envelope.type],
       );
-      if (inserted.length === 0) return false; // seen before: the effect is already committed
+      if (inserted.length === 0) return false; // seen before: its effect is already committed
       const context = new InboxContext([manager, envelope, meta, (fn) => afterCommit.push(fn)]);
       const result = await handler(payload, context);
       if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
       return true;
     });
+    await this.options.hooks?.afterTransactionCommit?.(meta);
     if (!handled) {
       this.stats.duplicates += 1;
       return;
@@ -192,17 +328,11 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     attempts: number,
   ) {
     const topic = (this.options.deadLetterTopicFor ?? ((t: string) => `${t}.dlt`))(meta.topic);
-    const error = err instanceof Error ? err.message : typeof err === 'object' ? JSON.stringify(err) : String(err);
-    this.logger.warn?.({
-      msg: 'message dead-lettered',
-      topic: meta.topic,
-      partition: meta.partition,
-      offset: meta.offset,
-      deadLetterTopic: topic,
-      error,
-    });
-    await this.producer?.connect();
-    await this.producer?.send({
+    const error = errorMessage(err);
+    this.logger.warn?.({ msg: 'message dead-lettered', ...meta, deadLetterTopic: topic, error });
+    const producer = this.producer as Producer;
+    await producer.connect();
+    await producer.send({
       topic,
       acks: -1,
       messages: [

@@ -1,12 +1,12 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { ORDER_EVENTS_TOPIC } from '@shop/contracts';
+import { deadLetterTopicFor, ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
 import { kafkaBrokers } from './settings';
 
 /**
  * The project's topics, created up front with three partitions rather than left to
  * auto-creation, which races when several consumers subscribe to a topic at once.
  */
-export const projectTopics = [ORDER_EVENTS_TOPIC, `${ORDER_EVENTS_TOPIC}.dlt`];
+export const projectTopics = [ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC].flatMap((t) => [t, deadLetterTopicFor(t)]);
 
 export async function ensureTopics(): Promise<string[]> {
   const admin = new Kafka({ clientId: 'infra-topics', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();

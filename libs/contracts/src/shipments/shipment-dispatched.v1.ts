@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { defineEvent, EventData } from '../envelope/event-contract';
+import { SHIPMENT_AGGREGATE, SHIPMENT_EVENTS_TOPIC } from '../topics';
+
+export const shipmentDispatchedV1 = defineEvent({
+  type: 'shipment.dispatched.v1',
+  topic: SHIPMENT_EVENTS_TOPIC,
+  aggregateType: SHIPMENT_AGGREGATE,
+  schema: z.strictObject({
+    shipmentId: z.uuid(),
+    orderId: z.uuid(),
+    carrier: z.string().min(1).max(50),
+    trackingNumber: z.string().min(1).max(50),
+    dispatchedAt: z.iso.datetime({ offset: true }),
+  }),
+});
+
+export type ShipmentDispatchedV1 = EventData<typeof shipmentDispatchedV1>;
