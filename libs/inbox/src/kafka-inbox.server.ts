@@ -183,10 +183,11 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
 
   private async connectWithRetry(): Promise<void> {
     for (let attempt = 1; !this.closed; attempt++) {
+      const sessionTimeout = this.options.sessionTimeoutMs ?? 30_000;
       const consumer = this.kafka.consumer({
         groupId: this.groupId,
-        sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
-        heartbeatInterval: 3_000,
+        sessionTimeout,
+        heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 3)),
         // An idle fetch returns after 1 s, so shutdown and rebalances do not wait 5 s for it.
         maxWaitTimeInMs: 1_000,
       });
@@ -242,8 +243,9 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
 
   private async handleMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
     const meta: InboxMessageMeta = { topic, partition, offset: message.offset };
-    // Heartbeats go on while a slow handler runs, so the group does not evict us.
-    const beat = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
+    // Heartbeats go on while a slow handler runs, so the group does not evict us. kafkajs
+    // sends one only when heartbeatInterval has passed, so asking every second is cheap.
+    const beat = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
     try {
       await this.process(message.value, meta);
     } catch (err) {
