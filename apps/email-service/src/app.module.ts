@@ -1,9 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CreateInboxTable1764000000001, InboxHealthIndicator, InboxModule } from '@shop/inbox';
-import { HealthModule, MetricsModule, postgresOptions } from '@shop/service-kit';
+import { HealthModule, LoggingModule, MetricsModule, postgresOptions } from '@shop/service-kit';
 import { EmailServiceConfig } from './config';
 import { CreateOutgoingEmails1764000000300 } from './migrations/1764000000300-create-outgoing-emails';
+import { OrderContactRecord } from './emails/order-contact.record';
 import { OutgoingEmailRecord } from './emails/outgoing-email.record';
 import { EmailsModule } from './emails/emails.module';
 
@@ -13,9 +14,10 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        LoggingModule.forRoot('email-service'),
         TypeOrmModule.forRoot(
           postgresOptions(config, {
-            entities: [OutgoingEmailRecord],
+            entities: [OutgoingEmailRecord, OrderContactRecord],
             migrations: [CreateInboxTable1764000000001, CreateOutgoingEmails1764000000300],
           }),
         ),

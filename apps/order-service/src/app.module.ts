@@ -1,11 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { register } from 'prom-client';
+import { CreateInboxTable1764000000001, InboxHealthIndicator, InboxModule } from '@shop/inbox';
 import { CreateOutboxTable1764000000000, OutboxHealthIndicator, OutboxModule } from '@shop/outbox';
-import { HealthModule, MetricsModule, postgresOptions } from '@shop/service-kit';
+import { HealthModule, LoggingModule, MetricsModule, postgresOptions } from '@shop/service-kit';
 import { OrderServiceConfig } from './config';
 import { CreateOrders1764000000100 } from './migrations/1764000000100-create-orders';
-import { OrderRecord } from './orders/order.record';
+import { IdempotencyKeyRecord, OrderRecord } from './orders/order.record';
 import { OrdersModule } from './orders/orders.module';
 
 @Module({})
@@ -14,10 +15,11 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        LoggingModule.forRoot('order-service'),
         TypeOrmModule.forRoot(
           postgresOptions(config, {
-            entities: [OrderRecord],
-            migrations: [CreateOutboxTable1764000000000, CreateOrders1764000000100],
+            entities: [OrderRecord, IdempotencyKeyRecord],
+            migrations: [CreateOutboxTable1764000000000, CreateInboxTable1764000000001, CreateOrders1764000000100],
           }),
         ),
         OutboxModule.forRootAsync({
@@ -27,7 +29,11 @@ export class AppModule {
             metricsRegistry: register,
           }),
         }),
-        HealthModule.forRoot({ kafkaBrokers: config.KAFKA_BROKERS, indicators: [OutboxHealthIndicator] }),
+        InboxModule,
+        HealthModule.forRoot({
+          kafkaBrokers: config.KAFKA_BROKERS,
+          indicators: [OutboxHealthIndicator, InboxHealthIndicator],
+        }),
         MetricsModule,
         OrdersModule,
       ],

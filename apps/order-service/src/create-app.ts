@@ -1,16 +1,31 @@
-import { LoggerService } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { parseEventData, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
+import { InboxHealthIndicator, KafkaInboxServer } from '@shop/inbox';
+import { createServiceApp, ServiceAppOptions } from '@shop/service-kit';
 import { AppModule } from './app.module';
 import { OrderServiceConfig } from './config';
 
-/** The HTTP application as main.ts runs it; tests build it the same way. */
-export async function createOrderServiceApp(config: OrderServiceConfig, logger: LoggerService | false) {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    logger,
-    bodyParser: false,
+/** The REST API with its docs at /docs, and the inbox consumer of shipment events. */
+export async function createOrderServiceApp(config: OrderServiceConfig, options: ServiceAppOptions = {}) {
+  const app = await createServiceApp(AppModule.forRoot(config), { ...options, bodyLimit: config.HTTP_BODY_LIMIT });
+  const inbox = new KafkaInboxServer({
+    consumer: config.KAFKA_CONSUMER_GROUP,
+    topics: [SHIPMENT_EVENTS_TOPIC],
+    kafka: { clientId: 'order-service', brokers: config.KAFKA_BROKERS },
+    dataSource: app.get(DataSource),
+    validate: parseEventData,
   });
-  app.useBodyParser('json', { limit: config.HTTP_BODY_LIMIT });
-  app.enableShutdownHooks();
+  app.get(InboxHealthIndicator).watch(inbox);
+  app.connectMicroservice({ strategy: inbox }, { inheritAppConfig: true });
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('order-service')
+      .setDescription('Orders, written with their events in one transaction (transactional outbox).')
+      .setVersion('1.0')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document);
   return app;
 }

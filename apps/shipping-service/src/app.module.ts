@@ -1,7 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { register } from 'prom-client';
 import { CreateInboxTable1764000000001, InboxHealthIndicator, InboxModule } from '@shop/inbox';
-import { HealthModule, MetricsModule, postgresOptions } from '@shop/service-kit';
+import { CreateOutboxTable1764000000000, OutboxHealthIndicator, OutboxModule } from '@shop/outbox';
+import { HealthModule, LoggingModule, MetricsModule, postgresOptions } from '@shop/service-kit';
 import { ShippingServiceConfig } from './config';
 import { CreateShipments1764000000200 } from './migrations/1764000000200-create-shipments';
 import { ShipmentRecord } from './shipments/shipment.record';
@@ -13,14 +15,25 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        LoggingModule.forRoot('shipping-service'),
         TypeOrmModule.forRoot(
           postgresOptions(config, {
             entities: [ShipmentRecord],
-            migrations: [CreateInboxTable1764000000001, CreateShipments1764000000200],
+            migrations: [CreateOutboxTable1764000000000, CreateInboxTable1764000000001, CreateShipments1764000000200],
           }),
         ),
+        // The same outbox library as order-service: shipment events leave the same way.
+        OutboxModule.forRootAsync({
+          useFactory: () => ({
+            kafka: { clientId: 'shipping-service', brokers: config.KAFKA_BROKERS },
+            metricsRegistry: register,
+          }),
+        }),
         InboxModule,
-        HealthModule.forRoot({ kafkaBrokers: config.KAFKA_BROKERS, indicators: [InboxHealthIndicator] }),
+        HealthModule.forRoot({
+          kafkaBrokers: config.KAFKA_BROKERS,
+          indicators: [InboxHealthIndicator, OutboxHealthIndicator],
+        }),
         MetricsModule,
         ShipmentsModule,
       ],

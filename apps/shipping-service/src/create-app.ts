@@ -1,14 +1,13 @@
-import { LoggerService } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { ORDER_EVENTS_TOPIC, parseEventData } from '@shop/contracts';
 import { InboxHealthIndicator, KafkaInboxServer } from '@shop/inbox';
+import { createServiceApp, ServiceAppOptions } from '@shop/service-kit';
 import { AppModule } from './app.module';
 import { ShippingServiceConfig } from './config';
 
-/** HTTP for health and queries; Kafka through the inbox transport for events. */
-export async function createShippingServiceApp(config: ShippingServiceConfig, logger: LoggerService | false) {
-  const app = await NestFactory.create(AppModule.forRoot(config), { logger });
+/** HTTP for queries and dispatch; Kafka through the inbox transport for order events. */
+export async function createShippingServiceApp(config: ShippingServiceConfig, options: ServiceAppOptions = {}) {
+  const app = await createServiceApp(AppModule.forRoot(config), options);
   const inbox = new KafkaInboxServer({
     consumer: config.KAFKA_CONSUMER_GROUP,
     topics: [ORDER_EVENTS_TOPIC],
@@ -18,6 +17,5 @@ export async function createShippingServiceApp(config: ShippingServiceConfig, lo
   });
   app.get(InboxHealthIndicator).watch(inbox);
   app.connectMicroservice({ strategy: inbox }, { inheritAppConfig: true });
-  app.enableShutdownHooks();
   return app;
 }

@@ -30,10 +30,16 @@ class HealthController {
     kafka.configure(brokers);
   }
 
-  /** 200 when the service's database, the Kafka cluster and its own indicators are up; 503 otherwise. */
-  @Get()
+  /** Liveness: the process answers. Restarting it would not fix a missing database. */
+  @Get('live')
+  live() {
+    return { status: 'ok' };
+  }
+
+  /** Readiness: 200 when the database, the Kafka cluster and the service's own indicators are up; 503 otherwise. */
+  @Get('ready')
   @HealthCheck()
-  check() {
+  ready() {
     return this.health.check([
       () => this.db.pingCheck('database', { timeout: 3000 }),
       () => this.kafka.check(),

@@ -7,3 +7,6 @@ export { ZodValidationPipe } from './zod-validation.pipe';
 export { postgresOptions } from './postgres-options';
 export type { DatabaseConfig } from './postgres-options';
 export { runService } from './run-service';
+export { LoggingModule, CORRELATION_ID } from './logging.module';
+export { createServiceApp } from './create-service-app';
+export type { ServiceAppOptions } from './create-service-app';

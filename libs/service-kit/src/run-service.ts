@@ -1,4 +1,5 @@
-import { ConsoleLogger, INestApplication, LoggerService } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
+import { Logger } from 'nestjs-pino';
 import { ConfigError } from './load-config';
 
 /**
@@ -9,19 +10,26 @@ import { ConfigError } from './load-config';
 export function runService<C extends { HOST: string; PORT: number }>(
   name: string,
   loadConfig: () => C,
-  createApp: (config: C, logger: LoggerService) => Promise<INestApplication>,
+  createApp: (config: C) => Promise<INestApplication>,
 ): void {
-  const logger = new ConsoleLogger(name, { json: true });
   const start = async () => {
     const config = loadConfig();
-    const app = await createApp(config, logger);
+    const app = await createApp(config);
     await app.startAllMicroservices();
     await app.listen(config.PORT, config.HOST);
-    logger.log({ msg: `${name} listening`, port: config.PORT });
+    app.get(Logger).log({ msg: `${name} listening`, port: config.PORT });
   };
   start().catch((err: unknown) => {
     if (err instanceof ConfigError) console.error(`${name}: ${err.message}`);
-    else logger.error({ msg: `${name} failed to start`, error: err instanceof Error ? err.message : String(err) });
+    else
+      console.error(
+        JSON.stringify({
+          level: 'fatal',
+          service: name,
+          msg: 'failed to start',
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      );
     process.exit(1);
   });
 }

@@ -54,7 +54,7 @@ export async function startServices(names: ServiceName[], extraEnv: NodeJS.Proce
   return started;
 }
 
-/** Starts a service as its own process and resolves once GET /health answers 200. */
+/** Starts a service as its own process and resolves once GET /health/ready answers 200. */
 export async function startService(
   name: ServiceName,
   extraEnv: NodeJS.ProcessEnv = {},
@@ -86,7 +86,7 @@ export async function startService(
     if (child.exitCode !== null)
       throw new Error(`${name} exited with code ${child.exitCode} during start; see ${logFile}`);
     try {
-      const res = await fetch(`${service.url}/health`);
+      const res = await fetch(`${service.url}/health/ready`);
       if (res.ok) return service;
     } catch {
       // not listening yet

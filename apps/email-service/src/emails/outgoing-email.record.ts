@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
-export type EmailKind = 'order-confirmation';
+export type EmailKind = 'order-confirmation' | 'shipped-notice' | 'cancellation-notice';
 export type EmailStatus = 'PENDING' | 'SENT';
 
 /**

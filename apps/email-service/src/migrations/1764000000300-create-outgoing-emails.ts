@@ -24,9 +24,15 @@ export class CreateOutgoingEmails1764000000300 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX outgoing_emails_pending_idx ON outgoing_emails (created_at) WHERE status = 'PENDING'`);
     await q.query('CREATE INDEX outgoing_emails_order_idx ON outgoing_emails (order_id)');
+    await q.query(`
+      CREATE TABLE order_contacts (
+        order_id      uuid PRIMARY KEY,
+        contact_email varchar(320) NOT NULL
+      )`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE order_contacts');
     await q.query('DROP TABLE outgoing_emails');
   }
 }

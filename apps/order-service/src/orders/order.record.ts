@@ -34,4 +34,29 @@ export class OrderRecord {
 
   @Column({ name: 'placed_at', type: 'timestamptz' })
   placedAt!: Date;
+
+  @Column({ name: 'cancelled_at', type: 'timestamptz', nullable: true })
+  cancelledAt!: Date | null;
+
+  @Column({ name: 'cancel_reason', type: 'varchar', length: 200, nullable: true })
+  cancelReason!: string | null;
+
+  @Column({ name: 'dispatched_at', type: 'timestamptz', nullable: true })
+  dispatchedAt!: Date | null;
+}
+
+/** Remembers the response to an Idempotency-Key so a retried POST creates nothing new. */
+@Entity({ name: 'idempotency_keys' })
+export class IdempotencyKeyRecord {
+  @PrimaryColumn({ type: 'varchar', length: 100 })
+  key!: string;
+
+  @Column({ name: 'request_hash', type: 'char', length: 64 })
+  requestHash!: string;
+
+  @Column({ name: 'order_id', type: 'uuid' })
+  orderId!: string;
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt!: Date;
 }

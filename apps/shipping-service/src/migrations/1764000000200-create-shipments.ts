@@ -8,10 +8,15 @@ export class CreateShipments1764000000200 implements MigrationInterface {
       CREATE TABLE shipments (
         id               uuid PRIMARY KEY,
         order_id         uuid NOT NULL UNIQUE,
-        status           varchar(20) NOT NULL,
+        status           varchar(20) NOT NULL CHECK (status IN ('SCHEDULED', 'DISPATCHED', 'CANCELLED')),
         item_count       integer NOT NULL,
         shipping_address jsonb NOT NULL,
-        created_at       timestamptz NOT NULL DEFAULT now()
+        carrier          varchar(50),
+        tracking_number  varchar(50),
+        dispatched_at    timestamptz,
+        cancelled_at     timestamptz,
+        created_at       timestamptz NOT NULL DEFAULT now(),
+        CHECK (status <> 'DISPATCHED' OR tracking_number IS NOT NULL)
       )`);
   }
 

@@ -1,6 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
-
-export type ShipmentStatus = 'SCHEDULED';
+import { ShipmentStatus } from './domain/shipment';
 
 @Entity({ name: 'shipments' })
 export class ShipmentRecord {
@@ -19,6 +18,18 @@ export class ShipmentRecord {
 
   @Column({ name: 'shipping_address', type: 'jsonb' })
   shippingAddress!: Record<string, string>;
+
+  @Column({ type: 'varchar', length: 50, nullable: true })
+  carrier!: string | null;
+
+  @Column({ name: 'tracking_number', type: 'varchar', length: 50, nullable: true })
+  trackingNumber!: string | null;
+
+  @Column({ name: 'dispatched_at', type: 'timestamptz', nullable: true })
+  dispatchedAt!: Date | null;
+
+  @Column({ name: 'cancelled_at', type: 'timestamptz', nullable: true })
+  cancelledAt!: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -1,12 +1,9 @@
-import { Controller, Inject, Logger, UseFilters } from '@nestjs/common';
+import { Controller, Logger, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { randomUUID } from 'node:crypto';
 import { orderPlacedV1, OrderPlacedV1 } from '@shop/contracts';
 import { InboxContext, InboxExceptionFilter } from '@shop/inbox';
-import { EmailServiceConfig } from '../../config';
-import { EmailDispatcher } from '../delivery/email-dispatcher';
-import { EMAIL_CONFIG } from '../emails.tokens';
-import { OutgoingEmailRecord } from '../outgoing-email.record';
+import { EmailQueue } from '../delivery/email-queue';
+import { OrderContactRecord } from '../order-contact.record';
 import { renderOrderConfirmation } from './order-confirmation.template';
 
 @Controller()
@@ -14,32 +11,24 @@ import { renderOrderConfirmation } from './order-confirmation.template';
 export class OrderPlacedEventHandler {
   private readonly logger = new Logger(OrderPlacedEventHandler.name);
 
-  constructor(
-    private readonly dispatcher: EmailDispatcher,
-    @Inject(EMAIL_CONFIG) private readonly config: EmailServiceConfig,
-  ) {}
+  constructor(private readonly emails: EmailQueue) {}
 
-  /** Records the email with the inbox row; the dispatcher sends it after commit. */
+  /** Records the confirmation (and the contact for later notices) with the inbox row. */
   @EventPattern(orderPlacedV1.type)
   async handle(@Payload() order: OrderPlacedV1, @Ctx() ctx: InboxContext): Promise<void> {
-    const { subject, text, html } = renderOrderConfirmation(order);
-    const eventId = ctx.envelope.id;
-    await ctx.manager.insert(OutgoingEmailRecord, {
-      id: randomUUID(),
-      eventId,
+    await ctx.manager.upsert(OrderContactRecord, { orderId: order.orderId, contactEmail: order.contactEmail }, [
+      'orderId',
+    ]);
+    await this.emails.enqueue(ctx, {
       kind: 'order-confirmation',
       orderId: order.orderId,
-      messageId: `${eventId}.order-confirmation@${this.config.MAIL_MESSAGE_ID_DOMAIN}`,
       recipient: order.contactEmail,
-      subject,
-      textBody: text,
-      htmlBody: html,
+      content: renderOrderConfirmation(order),
     });
-    ctx.afterCommit(() => this.dispatcher.wake());
     this.logger.log({
       msg: 'order confirmation queued',
       orderId: order.orderId,
-      eventId,
+      eventId: ctx.envelope.id,
       correlationId: ctx.envelope.correlationId,
     });
   }

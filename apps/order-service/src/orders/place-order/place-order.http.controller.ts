@@ -1,28 +1,52 @@
-import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { BadRequestException, Body, Controller, Headers, Post, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Response } from 'express';
+import { z } from 'zod';
 import { ZodValidationPipe } from '@shop/service-kit';
 import { toOrderResponse } from '../order.response';
 import { PlaceOrderRequest, placeOrderRequestSchema } from './place-order.request';
 import { PlaceOrderService } from './place-order.service';
 
-const CORRELATION_ID = /^[\w.:-]{1,100}$/;
 /** W3C trace context: version-traceid-parentid-flags. */
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+const IDEMPOTENCY_KEY = /^[\w.:-]{1,100}$/;
 
+@ApiTags('orders')
 @Controller('orders')
 export class PlaceOrderHttpController {
   constructor(private readonly placeOrder: PlaceOrderService) {}
 
   @Post()
-  @HttpCode(201)
+  @ApiOperation({ summary: 'Place an order; publishes order.placed.v1 through the outbox' })
+  @ApiBody({ schema: z.toJSONSchema(placeOrderRequestSchema, { target: 'openapi-3.0', io: 'input' }) as object })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Same key and body: the same order, no second event',
+  })
+  @ApiHeader({ name: 'x-correlation-id', required: false })
+  @ApiResponse({ status: 201, description: 'Order placed' })
+  @ApiResponse({ status: 200, description: 'Replay of an earlier request with the same Idempotency-Key' })
+  @ApiResponse({ status: 400, description: 'Invalid body; `errors` names each field at fault' })
+  @ApiResponse({ status: 409, description: 'Idempotency-Key already used with another body' })
   async place(
     @Body(new ZodValidationPipe(placeOrderRequestSchema)) body: PlaceOrderRequest,
-    @Headers('x-correlation-id') correlationHeader?: string,
+    @Req() req: { id?: unknown },
+    @Res({ passthrough: true }) res: Response,
+    @Headers('idempotency-key') idempotencyKey?: string,
     @Headers('traceparent') traceparent?: string,
   ) {
-    const correlationId =
-      correlationHeader && CORRELATION_ID.test(correlationHeader) ? correlationHeader : randomUUID();
-    const trace: Record<string, string> = traceparent && TRACEPARENT.test(traceparent) ? { traceparent } : {};
-    return toOrderResponse(await this.placeOrder.placeOrder(body, { correlationId, headers: trace }));
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new BadRequestException({
+        statusCode: 400,
+        message: 'Validation failed',
+        errors: [{ field: 'Idempotency-Key', message: 'must be 1-100 characters of letters, digits, _ . : -' }],
+      });
+    }
+    const headers: Record<string, string> = traceparent && TRACEPARENT.test(traceparent) ? { traceparent } : {};
+    const correlationId = typeof req.id === 'string' ? req.id : String(req.id ?? '');
+    const { order, created } = await this.placeOrder.placeOrder(body, { correlationId, headers, idempotencyKey });
+    res.status(created ? 201 : 200);
+    return toOrderResponse(order);
   }
 }

@@ -35,7 +35,7 @@ describe('POST /orders and GET /orders/:id (real PostgreSQL)', () => {
       DB_PASSWORD: db.options.password,
       HTTP_BODY_LIMIT: '16kb',
     });
-    app = await createOrderServiceApp(config, false);
+    app = await createOrderServiceApp(config, { logger: false });
     await app.init();
     dataSource = app.get(DataSource);
   });
@@ -124,7 +124,7 @@ describe('POST /orders and GET /orders/:id (real PostgreSQL)', () => {
   });
 
   it('reports health of the database, Kafka and the outbox backlog, and serves Prometheus metrics', async () => {
-    const health = await request(app.getHttpServer()).get('/health').expect(200);
+    const health = await request(app.getHttpServer()).get('/health/ready').expect(200);
     expect(health.body.details).toMatchObject({
       database: { status: 'up' },
       kafka: { status: 'up' },

@@ -1,9 +1,8 @@
 import { Controller, Logger, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { randomUUID } from 'node:crypto';
 import { orderPlacedV1, OrderPlacedV1 } from '@shop/contracts';
 import { InboxContext, InboxExceptionFilter } from '@shop/inbox';
-import { ShipmentRecord } from '../shipment.record';
+import { scheduleShipment } from '../domain/shipment';
 
 @Controller()
 @UseFilters(InboxExceptionFilter)
@@ -13,18 +12,22 @@ export class OrderPlacedEventHandler {
   /** Runs inside the inbox transaction: the shipment and the inbox row commit together. */
   @EventPattern(orderPlacedV1.type)
   async handle(@Payload() event: OrderPlacedV1, @Ctx() ctx: InboxContext): Promise<void> {
-    const shipment = ctx.manager.create(ShipmentRecord, {
-      id: randomUUID(),
-      orderId: event.orderId,
-      status: 'SCHEDULED',
-      itemCount: event.items.reduce((n, i) => n + i.quantity, 0),
-      shippingAddress: event.shippingAddress,
-    });
-    await ctx.manager.insert(ShipmentRecord, shipment);
+    const s = scheduleShipment(
+      event.orderId,
+      event.items.reduce((n, i) => n + i.quantity, 0),
+      event.shippingAddress,
+    );
+    // A cancellation that arrived first left a tombstone for this order: schedule nothing.
+    const inserted: unknown[] = await ctx.manager.query(
+      `INSERT INTO shipments (id, order_id, status, item_count, shipping_address)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (order_id) DO NOTHING RETURNING id`,
+      [s.id, s.orderId, s.status, s.itemCount, JSON.stringify(s.shippingAddress)],
+    );
     this.logger.log({
-      msg: 'shipment scheduled',
+      msg:
+        inserted.length > 0 ? 'shipment scheduled' : 'order was cancelled before it was placed here; nothing scheduled',
       orderId: event.orderId,
-      shipmentId: shipment.id,
+      shipmentId: inserted.length > 0 ? s.id : undefined,
       eventId: ctx.envelope.id,
       correlationId: ctx.envelope.correlationId,
     });

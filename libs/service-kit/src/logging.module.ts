@@ -1,0 +1,45 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { LoggerModule } from 'nestjs-pino';
+
+/** Accepted as a correlation id from a caller; anything else is replaced by a fresh uuid. */
+export const CORRELATION_ID = /^[\w.:-]{1,100}$/;
+
+/**
+ * Structured JSON logs (pino). Every HTTP request gets a correlation id, taken from the
+ * `x-correlation-id` header when it is well-formed and echoed back; it travels on in
+ * events. Bodies are never logged, and fields that may hold addresses are redacted.
+ */
+@Module({})
+export class LoggingModule {
+  static forRoot(service: string, level = process.env.LOG_LEVEL ?? 'info'): DynamicModule {
+    return {
+      module: LoggingModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level,
+            base: { service },
+            messageKey: 'msg',
+            genReqId: (req, res) => {
+              const header = req.headers['x-correlation-id'];
+              const id = typeof header === 'string' && CORRELATION_ID.test(header) ? header : randomUUID();
+              res.setHeader('x-correlation-id', id);
+              return id;
+            },
+            customAttributeKeys: { reqId: 'correlationId' },
+            serializers: {
+              req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.split('?')[0] }),
+              res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+            },
+            redact: {
+              paths: ['contactEmail', 'email', 'recipient', '*.contactEmail', '*.email', '*.recipient'],
+              censor: '[redacted]',
+            },
+            autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
+          },
+        }),
+      ],
+    };
+  }
+}
