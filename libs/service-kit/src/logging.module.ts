@@ -27,9 +27,9 @@ export class LoggingModule {
               res.setHeader('x-correlation-id', id);
               return id;
             },
-            customAttributeKeys: { reqId: 'correlationId' },
+            customProps: (req) => ({ correlationId: req.id }),
             serializers: {
-              req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.split('?')[0] }),
+              req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }),
               res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
             },
             redact: {

@@ -1,4 +1,4 @@
-import { ConflictException, Injectable } from '@nestjs/common';
+import { ConflictException, Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Outbox } from '@shop/outbox';
@@ -19,6 +19,8 @@ class KeyAlreadyUsed extends Error {}
 
 @Injectable()
 export class PlaceOrderService {
+  private readonly logger = new Logger(PlaceOrderService.name);
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly outbox: Outbox,
@@ -52,6 +54,7 @@ export class PlaceOrderService {
         const integrationEvents = events.map((e) => toIntegrationEvent(e, { correlationId: context.correlationId }));
         await this.outbox.add(integrationEvents, manager, { headers: context.headers });
       });
+      this.logger.log({ msg: 'order placed', orderId: order.id, totalCents: order.totalCents });
       return { order, created: true };
     } catch (err) {
       if (!(err instanceof KeyAlreadyUsed)) throw err;
