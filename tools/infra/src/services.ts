@@ -31,6 +31,7 @@ export function serviceEnv(name: ServiceName): NodeJS.ProcessEnv {
     DB_PASSWORD: db.password,
     SMTP_HOST: settings.host,
     SMTP_PORT: String(settings.smtp.port),
+    LOG_LEVEL: process.env.SERVICE_LOG_LEVEL ?? 'info',
   };
 }
 

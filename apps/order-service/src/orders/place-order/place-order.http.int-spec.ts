@@ -134,4 +134,62 @@ describe('POST /orders and GET /orders/:id (real PostgreSQL)', () => {
     expect(metrics.text).toMatch(/^outbox_pending_rows \d+$/m);
     expect(metrics.text).toContain('outbox_published_total');
   });
+
+  it('answers 415 for a body that is not JSON, writing nothing', async () => {
+    const before = await counts();
+    const res = await request(app.getHttpServer())
+      .post('/orders')
+      .set('content-type', 'text/plain')
+      .send('customerId=1')
+      .expect(415);
+    expect(res.body.message).toBe('Content-Type must be application/json');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('lists orders newest first, paginated and filtered by status and customer', async () => {
+    const customerId = `lister-${Date.now()}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await request(app.getHttpServer())
+        .post('/orders')
+        .send({ ...validBody(), customerId })
+        .expect(201);
+      ids.push(res.body.id);
+    }
+    await request(app.getHttpServer()).post(`/orders/${ids[0]}/cancel`).send({ reason: 'test' }).expect(200);
+
+    const page1 = await request(app.getHttpServer()).get(`/orders?customerId=${customerId}&limit=2`).expect(200);
+    expect(page1.body).toMatchObject({ total: 3, limit: 2, offset: 0 });
+    expect(page1.body.items.map((o: { id: string }) => o.id)).toEqual([ids[2], ids[1]]);
+    const page2 = await request(app.getHttpServer())
+      .get(`/orders?customerId=${customerId}&limit=2&offset=2`)
+      .expect(200);
+    expect(page2.body.items.map((o: { id: string }) => o.id)).toEqual([ids[0]]);
+    const cancelled = await request(app.getHttpServer())
+      .get(`/orders?customerId=${customerId}&status=CANCELLED`)
+      .expect(200);
+    expect(cancelled.body.items.map((o: { id: string }) => o.id)).toEqual([ids[0]]);
+
+    const bad = await request(app.getHttpServer()).get('/orders?status=LOST&limit=1000').expect(400);
+    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['limit', 'status']);
+  });
+
+  it('cancels once: 200 with order.cancelled.v1 in the outbox, then 409; 404 for an unknown order', async () => {
+    const placed = await request(app.getHttpServer()).post('/orders').send(validBody()).expect(201);
+    const res = await request(app.getHttpServer())
+      .post(`/orders/${placed.body.id}/cancel`)
+      .send({ reason: 'changed my mind' })
+      .expect(200);
+    expect(res.body).toMatchObject({ status: 'CANCELLED', cancelReason: 'changed my mind' });
+    const types = await dataSource.query('SELECT type FROM outbox WHERE aggregateid = $1 ORDER BY seq', [
+      placed.body.id,
+    ]);
+    expect(types.map((r: { type: string }) => r.type)).toEqual(['order.placed.v1', 'order.cancelled.v1']);
+    await request(app.getHttpServer()).post(`/orders/${placed.body.id}/cancel`).send({}).expect(409);
+    await request(app.getHttpServer()).post('/orders/0f8fad5b-d9cb-469f-a165-70867728950e/cancel').send({}).expect(404);
+    await request(app.getHttpServer())
+      .post(`/orders/${placed.body.id}/cancel`)
+      .send({ reason: 'x'.repeat(500) })
+      .expect(400);
+  });
 });
