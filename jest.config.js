@@ -33,7 +33,13 @@ module.exports = {
   reporters: ['default', '<rootDir>/tools/jest/summary-reporter.js'],
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'] },
-    { ...base, ...infra, setupFiles: ['<rootDir>/tools/jest/quiet-logs.js'], displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int-spec.ts'] },
+    {
+      ...base,
+      ...infra,
+      setupFiles: ['<rootDir>/tools/jest/quiet-logs.js'],
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int-spec.ts'],
+    },
     { ...base, ...infra, displayName: 'e2e', testMatch: ['<rootDir>/e2e/**/*.e2e-spec.ts'] },
   ],
 };

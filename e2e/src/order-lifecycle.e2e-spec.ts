@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mailApiUrl, RunningService, startServices, waitFor } from '@shop/infra';
+import { Kafka, logLevel } from 'kafkajs';
+import { fixtures, ORDER_EVENTS_TOPIC } from '@shop/contracts';
+import { kafkaBrokers, mailApiUrl, RunningService, startServices, waitFor } from '@shop/infra';
 
 interface Order {
   id: string;
@@ -146,5 +148,32 @@ describe('order lifecycle across the three services', () => {
     const servicesSeen = new Set(lines.map((l) => (JSON.parse(l) as { service?: string }).service));
     expect(servicesSeen).toEqual(new Set(['order-service', 'shipping-service', 'email-service']));
     expect(lines.some((l) => l.includes(res.body.id))).toBe(true);
+  });
+
+  it('handles a cancellation that reaches the consumers before the placement', async () => {
+    const orderId = randomUUID();
+    const email = `e2e+${randomUUID()}@example.com`;
+    const placed = { ...fixtures.orderPlacedV1, id: randomUUID(), aggregateId: orderId };
+    placed.data = { ...placed.data, orderId, contactEmail: email };
+    const cancelled = { ...fixtures.orderCancelledV1, id: randomUUID(), aggregateId: orderId };
+    cancelled.data = { ...cancelled.data, orderId, contactEmail: email };
+    const producer = new Kafka({ clientId: 'e2e', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+    await producer.send({
+      topic: ORDER_EVENTS_TOPIC,
+      acks: -1,
+      messages: [cancelled, placed].map((e) => ({
+        key: orderId,
+        value: JSON.stringify(e),
+        headers: { id: e.id, type: e.type },
+      })),
+    });
+    await producer.disconnect();
+
+    await waitFor('both emails', async () => (await mailsTo(email)).length === 2, 30_000);
+    const s = await shipment(orderId);
+    expect(s).toMatchObject({ orderId, status: 'CANCELLED' }); // the late placement scheduled nothing
+    const refused = await call('POST', `${url('shipping-service')}/shipments/${s.id}/dispatch`, {});
+    expect(refused.status).toBe(409);
   });
 });
