@@ -1,19 +1,20 @@
 /**
- * `npm run demo`: infrastructure up, the three services up, sample orders placed, and a
- * timeline printed for each order showing every hop. Services keep running until Ctrl-C
- * (or pass --exit to stop after the timeline).
+ * `npm run demo`: infrastructure up, the three services up, sample orders placed, one
+ * dispatched, one cancelled, and a timeline per order showing every hop. Everything keeps
+ * running until Ctrl-C, which stops what the demo started (`--exit` stops after the timeline).
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { Kafka, logLevel } from 'kafkajs';
-import { ORDER_EVENTS_TOPIC } from '@shop/contracts';
+import { ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
 import {
   adminConnection,
   describeEndpoints,
+  infraDown,
   infraUp,
-  kafkaBrokers,
   logDir,
   mailApiUrl,
+  readTopic,
+  ReadMessage,
   RunningService,
   ServiceName,
   serviceUrl,
@@ -23,166 +24,240 @@ import {
 
 const say = (line = '') => console.log(line);
 const exitAfterTimeline = process.argv.includes('--exit');
+const names: ServiceName[] = ['order-service', 'shipping-service', 'email-service'];
 
-const sampleOrders = [
+const customers = [
   {
-    customerId: 'ada',
-    contactEmail: 'ada@example.com',
+    name: 'ada',
+    city: 'Berlin',
+    country: 'DE',
+    postalCode: '10115',
     items: [{ sku: 'BOOK-42', quantity: 2, unitPriceCents: 1999 }],
-    shippingAddress: { line1: 'Hauptstraße 1', city: 'Berlin', postalCode: '10115', country: 'DE' },
+    then: 'dispatch',
   },
   {
-    customerId: 'grace',
-    contactEmail: 'grace@example.com',
-    items: [
-      { sku: 'MUG-7', quantity: 1, unitPriceCents: 899 },
-      { sku: 'PEN-1', quantity: 3, unitPriceCents: 150 },
-    ],
-    shippingAddress: { line1: 'Rue de Rivoli 10', city: 'Paris', postalCode: '75001', country: 'FR' },
+    name: 'grace',
+    city: 'Paris',
+    country: 'FR',
+    postalCode: '75001',
+    items: [{ sku: 'MUG-7', quantity: 1, unitPriceCents: 899 }],
+    then: 'cancel',
   },
-];
+  {
+    name: 'linus',
+    city: 'Helsinki',
+    country: 'FI',
+    postalCode: '00100',
+    items: [{ sku: 'PEN-1', quantity: 3, unitPriceCents: 150 }],
+    then: 'wait',
+  },
+] as const;
 
 interface Hop {
   at: Date;
   what: string;
 }
+interface Shipment {
+  id: string;
+  status: string;
+  trackingNumber: string | null;
+  createdAt: string;
+  dispatchedAt: string | null;
+  cancelledAt: string | null;
+}
+interface Email {
+  kind: string;
+  messageId: string;
+  status: string;
+  sentAt: string | null;
+}
 
 async function main() {
   say('▶ infrastructure');
-  await infraUp({ smokeTest: false });
+  const { started } = await infraUp();
   for (const line of describeEndpoints()) say(`  ${line}`);
 
-  say('\n▶ services (logs in ' + logDir + ')');
-  const names: ServiceName[] = ['order-service', 'shipping-service', 'email-service'];
   const services: RunningService[] = [];
+  let stopping = false;
   const stopAll = async () => {
+    if (stopping) return;
+    stopping = true;
+    say('\n▶ stopping services…');
     await Promise.all(services.map((s) => s.stop()));
+    if (started.length > 0) {
+      say('▶ stopping the infrastructure the demo started…');
+      await infraDown();
+    }
   };
   process.once('SIGINT', () => void stopAll().then(() => process.exit(0)));
   try {
-    await runDemo(names, services);
+    say(`\n▶ services (logs in ${logDir})`);
+    for (const name of names) {
+      const t0 = Date.now();
+      if (process.stdout.isTTY) process.stdout.write(`  ${name.padEnd(17)} starting…\r`);
+      services.push(await startService(name));
+      say(`  ${name.padEnd(17)} ${serviceUrl(name)}  ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+    }
+    const orderIds = await runScenario();
+    for (const [i, orderId] of orderIds.entries()) await printTimeline(orderId, customers[i].name);
   } catch (err) {
     await stopAll();
     throw err;
   }
-  if (exitAfterTimeline) await stopAll();
+  if (exitAfterTimeline) {
+    await stopAll();
+    return;
+  }
+  say('\n▶ running — try:');
+  say(`  API docs        ${serviceUrl('order-service')}/docs`);
+  say(`  orders          curl -s ${serviceUrl('order-service')}/orders`);
+  say(`  shipments       curl -s ${serviceUrl('shipping-service')}/shipments`);
+  say(`  emails          curl -s ${serviceUrl('email-service')}/emails`);
+  say(`  mail received   ${mailApiUrl()}/`);
+  say('  Ctrl-C stops everything the demo started.');
 }
 
-async function runDemo(names: ServiceName[], services: RunningService[]) {
-  for (const name of names) {
-    const t0 = Date.now();
-    services.push(await startService(name));
-    say(`  ${name.padEnd(17)} ${serviceUrl(name)}  healthy in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-  }
-
+async function runScenario(): Promise<string[]> {
   say('\n▶ placing sample orders');
   const orderIds: string[] = [];
-  for (const body of sampleOrders) {
-    const res = await fetch(`${serviceUrl('order-service')}/orders`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-correlation-id': `demo-${randomUUID().slice(0, 8)}` },
-      body: JSON.stringify(body),
-    });
-    const order = (await res.json()) as { id: string; totalCents: number };
-    say(`  POST /orders → ${res.status}  order ${order.id}  total ${(order.totalCents / 100).toFixed(2)} EUR`);
-    orderIds.push(order.id);
-  }
-
-  for (const orderId of orderIds) await printTimeline(orderId);
-
-  if (exitAfterTimeline) return;
-  say('\n▶ running. Try:');
-  say(`  curl -s ${serviceUrl('order-service')}/orders/${orderIds[0]}`);
-  say(`  curl -s ${serviceUrl('shipping-service')}/shipments`);
-  say(`  curl -s ${serviceUrl('email-service')}/emails`);
-  say(`  mail received: ${mailApiUrl()}/api/v1/messages`);
-  say('  Ctrl-C stops the services (infrastructure keeps running; npm run infra:down stops it).');
-}
-
-async function printTimeline(orderId: string) {
-  const hops: Hop[] = [];
-  const orders = new Client(adminConnection('orders'));
-  await orders.connect();
-  try {
-    await waitFor(
-      'outbox row published',
-      async () => {
-        const { rows } = await orders.query('SELECT published_at FROM outbox WHERE aggregateid = $1', [orderId]);
-        return rows[0]?.published_at != null;
+  for (const c of customers) {
+    const res = await post(
+      `${serviceUrl('order-service')}/orders`,
+      {
+        customerId: c.name,
+        contactEmail: `${c.name}@example.com`,
+        items: c.items,
+        shippingAddress: { line1: 'Main Street 1', city: c.city, postalCode: c.postalCode, country: c.country },
       },
+      { 'x-correlation-id': `demo-${c.name}-${randomUUID().slice(0, 8)}` },
+    );
+    say(`  POST /orders (${c.name}) → ${res.status}  order ${res.body.id}`);
+    orderIds.push(res.body.id as string);
+  }
+  process.stdout.write('  waiting for shipping to schedule the shipments…');
+  for (const id of orderIds)
+    await waitFor('shipment scheduled', async () => (await shipmentOf(id))?.status === 'SCHEDULED', 30_000);
+  say(' done');
+
+  const shipment = await shipmentOf(orderIds[0]);
+  const dispatched = await post(`${serviceUrl('shipping-service')}/shipments/${shipment?.id}/dispatch`, {
+    carrier: 'DHL',
+  });
+  say(
+    `  POST /shipments/${shipment?.id}/dispatch (ada) → ${dispatched.status}  tracking ${dispatched.body.trackingNumber}`,
+  );
+  const cancelled = await post(`${serviceUrl('order-service')}/orders/${orderIds[1]}/cancel`, {
+    reason: 'changed my mind',
+  });
+  say(`  POST /orders/${orderIds[1]}/cancel (grace) → ${cancelled.status}`);
+
+  process.stdout.write('  waiting for the emails…');
+  const expected = [2, 2, 1];
+  for (const [i, id] of orderIds.entries()) {
+    await waitFor(
+      'emails sent',
+      async () => (await emailsOf(id)).filter((e) => e.status === 'SENT').length >= expected[i],
       30_000,
     );
-    const { rows } = await orders.query(
-      `SELECT o.placed_at, x.type, x.created_at, x.published_at FROM orders o JOIN outbox x ON x.aggregateid = o.id::text WHERE o.id = $1`,
+  }
+  say(' done');
+  return orderIds;
+}
+
+async function printTimeline(orderId: string, customer: string) {
+  const hops: Hop[] = [];
+  const db = new Client(adminConnection('orders'));
+  await db.connect();
+  try {
+    const { rows } = await db.query(
+      'SELECT type, created_at, published_at FROM outbox WHERE aggregateid = $1 ORDER BY seq',
       [orderId],
     );
-    hops.push({
-      at: rows[0].created_at,
-      what: `committed   order row + outbox row (${rows[0].type}) in one transaction`,
-    });
-    hops.push({ at: rows[0].published_at, what: `published   marked published by the relay after the broker's ack` });
+    for (const r of rows) {
+      hops.push({
+        at: r.created_at,
+        what: `order-service     committed the order change + outbox row ${r.type} in one transaction`,
+      });
+      if (r.published_at)
+        hops.push({
+          at: r.published_at,
+          what: `order-service     relay marked ${r.type} published after the broker's ack`,
+        });
+    }
   } finally {
-    await orders.end();
+    await db.end();
   }
+  for (const m of await messagesFor(ORDER_EVENTS_TOPIC, (m) => String(m.key) === orderId)) {
+    hops.push({
+      at: new Date(Number(m.timestamp)),
+      what: `kafka             ${m.headers?.type} on ${ORDER_EVENTS_TOPIC} partition ${m.partition} offset ${m.offset}`,
+    });
+  }
+  const s = await shipmentOf(orderId);
+  if (s) {
+    hops.push({
+      at: new Date(s.createdAt),
+      what: 'shipping-service  shipment SCHEDULED (inbox row in the same transaction)',
+    });
+    if (s.dispatchedAt)
+      hops.push({
+        at: new Date(s.dispatchedAt),
+        what: `shipping-service  shipment DISPATCHED, tracking ${s.trackingNumber}, event through its own outbox`,
+      });
+    if (s.cancelledAt)
+      hops.push({
+        at: new Date(s.cancelledAt),
+        what: 'shipping-service  shipment CANCELLED: it will never be dispatched',
+      });
+    for (const m of await messagesFor(SHIPMENT_EVENTS_TOPIC, (m) => String(m.key) === s.id, s.dispatchedAt ? 1 : 0)) {
+      hops.push({
+        at: new Date(Number(m.timestamp)),
+        what: `kafka             ${m.headers?.type} on ${SHIPMENT_EVENTS_TOPIC} partition ${m.partition} offset ${m.offset}`,
+      });
+    }
+  }
+  for (const e of await emailsOf(orderId)) {
+    if (e.sentAt)
+      hops.push({
+        at: new Date(e.sentAt),
+        what: `email-service     ${e.kind} sent over SMTP, Message-ID <${e.messageId}>`,
+      });
+  }
+  const order = (await (await fetch(`${serviceUrl('order-service')}/orders/${orderId}`)).json()) as { status: string };
 
-  const placement = await findOnTopic(orderId);
-  hops.push({
-    at: placement.at,
-    what: `on Kafka    ${ORDER_EVENTS_TOPIC} partition ${placement.partition} offset ${placement.offset}`,
-  });
-
-  const shipping = serviceUrl('shipping-service');
-  await waitFor(
-    'shipment',
-    async () => (await getJson<unknown[]>(`${shipping}/shipments?orderId=${orderId}`)).length > 0,
-    30_000,
-  );
-  const [shipment] = await getJson<{ status: string; createdAt: string }[]>(`${shipping}/shipments?orderId=${orderId}`);
-  hops.push({
-    at: new Date(shipment.createdAt),
-    what: `shipping    shipment ${shipment.status} (inbox row in the same transaction)`,
-  });
-
-  const emailUrl = serviceUrl('email-service');
-  await waitFor(
-    'email sent',
-    async () =>
-      (await getJson<{ status: string }[]>(`${emailUrl}/emails?orderId=${orderId}`)).some((e) => e.status === 'SENT'),
-    30_000,
-  );
-  const [email] = await getJson<{ kind: string; messageId: string; sentAt: string }[]>(
-    `${emailUrl}/emails?orderId=${orderId}`,
-  );
-  hops.push({
-    at: new Date(email.sentAt),
-    what: `email       ${email.kind} sent over SMTP, Message-ID <${email.messageId}>`,
-  });
-
+  hops.sort((a, b) => a.at.getTime() - b.at.getTime());
   const t0 = hops[0].at.getTime();
-  say(`\n▶ timeline of order ${orderId}`);
-  for (const hop of hops.sort((a, b) => a.at.getTime() - b.at.getTime())) {
-    say(`  ${hop.at.toISOString().slice(11, 23)}  +${String(hop.at.getTime() - t0).padStart(4)} ms  ${hop.what}`);
+  say(`\n▶ order ${orderId} (${customer}) — now ${order.status}`);
+  for (const hop of hops)
+    say(`  ${hop.at.toISOString().slice(11, 23)}  +${String(hop.at.getTime() - t0).padStart(5)} ms  ${hop.what}`);
+}
+
+async function messagesFor(topic: string, match: (m: ReadMessage) => boolean, atLeast = 1): Promise<ReadMessage[]> {
+  const reader = await readTopic(topic);
+  try {
+    if (atLeast > 0) await reader.waitFor(atLeast, match, 30_000);
+    else await new Promise((r) => setTimeout(r, 500));
+    return reader.messages.filter(match);
+  } finally {
+    await reader.stop();
   }
 }
 
-async function findOnTopic(key: string): Promise<{ partition: number; offset: string; at: Date }> {
-  const kafka = new Kafka({ clientId: 'demo', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `demo-reader-${randomUUID()}` });
-  let found: { partition: number; offset: string; at: Date } | undefined;
-  await consumer.connect();
-  await consumer.subscribe({ topics: [ORDER_EVENTS_TOPIC], fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ partition, message }) => {
-      if (message.key?.toString() === key)
-        found = { partition, offset: message.offset, at: new Date(Number(message.timestamp)) };
-    },
+async function shipmentOf(orderId: string): Promise<Shipment | undefined> {
+  return (await getJson<Shipment[]>(`${serviceUrl('shipping-service')}/shipments?orderId=${orderId}`))[0];
+}
+
+function emailsOf(orderId: string): Promise<Email[]> {
+  return getJson<Email[]>(`${serviceUrl('email-service')}/emails?orderId=${orderId}`);
+}
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
   });
-  try {
-    await waitFor(`order ${key} on ${ORDER_EVENTS_TOPIC}`, async () => found !== undefined, 30_000);
-  } finally {
-    await consumer.disconnect();
-  }
-  return found as { partition: number; offset: string; at: Date };
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 async function getJson<T>(url: string): Promise<T> {

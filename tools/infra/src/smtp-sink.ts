@@ -67,6 +67,20 @@ export function startSmtpSink(opts: { smtpPort: number; apiPort: number; host: s
     };
     const url = new URL(req.url ?? '/', 'http://sink');
     if (url.pathname === '/livez') return send(200, { ok: true });
+    if (url.pathname === '/' && req.method === 'GET') {
+      const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+      const rows = load()
+        .reverse()
+        .map(
+          (m) =>
+            `<tr><td>${esc(m.Created)}</td><td>${esc(m.To.map((t) => t.Address).join(', '))}</td><td>${esc(m.Subject)}</td><td><code>${esc(m.MessageID)}</code></td></tr>`,
+        )
+        .join('');
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return res.end(
+        `<!doctype html><title>SMTP sink</title><h1>Received mail</h1><table border="1" cellpadding="4"><tr><th>received</th><th>to</th><th>subject</th><th>Message-ID</th></tr>${rows}</table>`,
+      );
+    }
     if (url.pathname === '/api/v1/messages' && req.method === 'GET') {
       const messages = load().reverse(); // newest first, as Mailpit lists them
       return send(200, { total: messages.length, count: messages.length, messages });

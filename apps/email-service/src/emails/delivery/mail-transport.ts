@@ -5,6 +5,7 @@ export const MAIL_TRANSPORT = Symbol('MAIL_TRANSPORT');
 
 export function createMailTransport(config: EmailServiceConfig): Transporter {
   return createTransport({
+    pool: true, // one SMTP connection reused across messages
     host: config.SMTP_HOST,
     port: config.SMTP_PORT,
     secure: config.SMTP_SECURE,
