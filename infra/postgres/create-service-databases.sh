@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Docker only: creates one database and one login role per service on first start of the
+# postgres container (docker-entrypoint-initdb.d). Native mode does the same from
+# tools/infra/src/service-databases.ts. Each role owns only its own database.
+set -euo pipefail
+create() {
+  psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
+    -v role="$1" -v password="$2" -v db="$3" <<'SQL'
+SELECT format('CREATE ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOCREATEDB NOCREATEROLE', :'role', :'password') \gexec
+SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'role') \gexec
+SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'db') \gexec
+SQL
+}
+create order_service "${ORDER_DB_PASSWORD:-order_service_dev}" orders
+create shipping_service "${SHIPPING_DB_PASSWORD:-shipping_service_dev}" shipping
+create email_service "${EMAIL_DB_PASSWORD:-email_service_dev}" email
