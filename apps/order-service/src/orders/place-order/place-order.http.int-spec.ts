@@ -83,6 +83,14 @@ describe('POST /orders and GET /orders/:id (real PostgreSQL)', () => {
       ['items.0.unitPriceCents'],
     ],
     ['no items', () => ({ ...validBody(), items: [] }), ['items']],
+    [
+      'a huge item array',
+      () => ({
+        ...validBody(),
+        items: Array.from({ length: 101 }, () => ({ sku: 'A', quantity: 1, unitPriceCents: 1 })),
+      }),
+      ['items'],
+    ],
     ['an invalid email', () => ({ ...validBody(), contactEmail: 'not-an-email' }), ['contactEmail']],
     ['an unknown field', () => ({ ...validBody(), discount: 100 }), ['(body)']],
     [
