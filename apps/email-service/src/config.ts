@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envSchemas, loadConfig } from '@shop/service-kit';
+import { envSchemas, failpointSchema, loadConfig } from '@shop/service-kit';
 
 const schema = z.object({
   HOST: z.string().default('127.0.0.1'),
@@ -7,6 +7,7 @@ const schema = z.object({
   KAFKA_BROKERS: envSchemas.brokers,
   KAFKA_CONSUMER_GROUP: z.string().min(1).default('email-service'),
   ...envSchemas.database,
+  FAILPOINT: failpointSchema(['inbox-after-commit', 'email-after-send']),
   SMTP_HOST: z.string().min(1).default('127.0.0.1'),
   SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(1025),
   SMTP_SECURE: z.stringbool().default(false),

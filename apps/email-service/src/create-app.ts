@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { ORDER_EVENTS_TOPIC, parseEventData, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
 import { InboxHealthIndicator, KafkaInboxServer } from '@shop/inbox';
-import { createServiceApp, ServiceAppOptions } from '@shop/service-kit';
+import { createServiceApp, failpoint, ServiceAppOptions } from '@shop/service-kit';
 import { AppModule } from './app.module';
 import { EmailServiceConfig } from './config';
 
@@ -14,6 +14,7 @@ export async function createEmailServiceApp(config: EmailServiceConfig, options:
     kafka: { clientId: 'email-service', brokers: config.KAFKA_BROKERS },
     dataSource: app.get(DataSource),
     validate: parseEventData,
+    hooks: { afterTransactionCommit: failpoint(config.FAILPOINT, 'inbox-after-commit') },
   });
   app.get(InboxHealthIndicator).watch(inbox);
   app.connectMicroservice({ strategy: inbox }, { inheritAppConfig: true });

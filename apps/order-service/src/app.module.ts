@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { register } from 'prom-client';
 import { CreateInboxTable1764000000001, InboxHealthIndicator, InboxModule } from '@shop/inbox';
 import { CreateOutboxTable1764000000000, OutboxHealthIndicator, OutboxModule } from '@shop/outbox';
-import { HealthModule, LoggingModule, MetricsModule, postgresOptions } from '@shop/service-kit';
+import { failpoint, HealthModule, LoggingModule, MetricsModule, postgresOptions } from '@shop/service-kit';
 import { OrderServiceConfig } from './config';
 import { CreateOrders1764000000100 } from './migrations/1764000000100-create-orders';
 import { IdempotencyKeyRecord, OrderRecord } from './orders/order.record';
@@ -25,7 +25,13 @@ export class AppModule {
         OutboxModule.forRootAsync({
           useFactory: () => ({
             kafka: { clientId: 'order-service', brokers: config.KAFKA_BROKERS },
-            relay: { pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS },
+            relay: {
+              pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+              hooks: {
+                afterClaim: failpoint(config.FAILPOINT, 'relay-after-claim'),
+                afterPublish: failpoint(config.FAILPOINT, 'relay-after-publish'),
+              },
+            },
             metricsRegistry: register,
           }),
         }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envSchemas, loadConfig } from '@shop/service-kit';
+import { envSchemas, failpointSchema, loadConfig } from '@shop/service-kit';
 
 const schema = z.object({
   HOST: z.string().default('127.0.0.1'),
@@ -8,6 +8,7 @@ const schema = z.object({
   KAFKA_CONSUMER_GROUP: z.string().min(1).default('order-service'),
   ...envSchemas.database,
   OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  FAILPOINT: failpointSchema(['relay-after-claim', 'relay-after-publish', 'inbox-after-commit']),
   HTTP_BODY_LIMIT: z
     .string()
     .regex(/^\d+(kb|mb)$/)

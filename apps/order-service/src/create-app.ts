@@ -2,7 +2,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { parseEventData, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
 import { InboxHealthIndicator, KafkaInboxServer } from '@shop/inbox';
-import { createServiceApp, ServiceAppOptions } from '@shop/service-kit';
+import { createServiceApp, failpoint, ServiceAppOptions } from '@shop/service-kit';
 import { AppModule } from './app.module';
 import { OrderServiceConfig } from './config';
 
@@ -15,6 +15,7 @@ export async function createOrderServiceApp(config: OrderServiceConfig, options:
     kafka: { clientId: 'order-service', brokers: config.KAFKA_BROKERS },
     dataSource: app.get(DataSource),
     validate: parseEventData,
+    hooks: { afterTransactionCommit: failpoint(config.FAILPOINT, 'inbox-after-commit') },
   });
   app.get(InboxHealthIndicator).watch(inbox);
   app.connectMicroservice({ strategy: inbox }, { inheritAppConfig: true });

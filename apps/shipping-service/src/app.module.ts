@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { register } from 'prom-client';
 import { CreateInboxTable1764000000001, InboxHealthIndicator, InboxModule } from '@shop/inbox';
 import { CreateOutboxTable1764000000000, OutboxHealthIndicator, OutboxModule } from '@shop/outbox';
-import { HealthModule, LoggingModule, MetricsModule, postgresOptions } from '@shop/service-kit';
+import { failpoint, HealthModule, LoggingModule, MetricsModule, postgresOptions } from '@shop/service-kit';
 import { ShippingServiceConfig } from './config';
 import { CreateShipments1764000000200 } from './migrations/1764000000200-create-shipments';
 import { ShipmentRecord } from './shipments/shipment.record';
@@ -26,6 +26,7 @@ export class AppModule {
         OutboxModule.forRootAsync({
           useFactory: () => ({
             kafka: { clientId: 'shipping-service', brokers: config.KAFKA_BROKERS },
+            relay: { hooks: { afterPublish: failpoint(config.FAILPOINT, 'relay-after-publish') } },
             metricsRegistry: register,
           }),
         }),

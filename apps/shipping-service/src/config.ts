@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envSchemas, loadConfig } from '@shop/service-kit';
+import { envSchemas, failpointSchema, loadConfig } from '@shop/service-kit';
 
 const schema = z.object({
   HOST: z.string().default('127.0.0.1'),
@@ -7,6 +7,7 @@ const schema = z.object({
   KAFKA_BROKERS: envSchemas.brokers,
   KAFKA_CONSUMER_GROUP: z.string().min(1).default('shipping-service'),
   ...envSchemas.database,
+  FAILPOINT: failpointSchema(['inbox-after-commit', 'relay-after-publish']),
 });
 
 export type ShippingServiceConfig = z.infer<typeof schema>;

@@ -10,3 +10,4 @@ export { runService } from './run-service';
 export { LoggingModule, CORRELATION_ID } from './logging.module';
 export { createServiceApp } from './create-service-app';
 export type { ServiceAppOptions } from './create-service-app';
+export { failpoint, failpointSchema } from './failpoint';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ROOT_DIR, settings } from './settings';
 import { InfraError, run } from './process-utils';
 import { postgresLog, postgresRunning, startNativePostgres, stopNativePostgres } from './native-postgres';
-import { kafkaLog, kafkaRunning, startNativeKafka, stopNativeKafka } from './native-kafka';
+import { kafkaLog, kafkaRunning, killNativeKafka, startNativeKafka, stopNativeKafka } from './native-kafka';
 import { smtpLog, smtpRunning, startNativeSmtp, stopNativeSmtp, mailStore } from './native-smtp';
 import { ensureServiceDatabases } from './service-databases';
 import { kafkaSmokeTest } from './kafka-smoke-test';
@@ -104,4 +104,10 @@ export async function stopBroker(): Promise<void> {
 export async function startBroker(): Promise<void> {
   if (infraMode() === 'docker') run('docker', ['compose', '-f', composeFile, 'up', '-d', '--wait', 'kafka']);
   else await startNativeKafka();
+}
+
+/** For fault tests: SIGKILL the broker (no clean shutdown, log recovery on restart). */
+export async function killBroker(): Promise<void> {
+  if (infraMode() === 'docker') run('docker', ['compose', '-f', composeFile, 'kill', '-s', 'SIGKILL', 'kafka']);
+  else await killNativeKafka();
 }

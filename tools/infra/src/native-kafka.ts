@@ -84,6 +84,12 @@ export async function stopNativeKafka(): Promise<void> {
   await stopProcess(pidFile, 30_000);
 }
 
+/** SIGKILL, then wait until the process is gone. */
+export async function killNativeKafka(): Promise<void> {
+  signalKafka('SIGKILL');
+  await stopProcess(pidFile, 10_000);
+}
+
 /** For fault tests: SIGKILL, SIGSTOP, SIGCONT the broker process. */
 export function signalKafka(sig: NodeJS.Signals): void {
   if (!signal(pidFile, sig)) throw new InfraError('the native Kafka broker is not running');

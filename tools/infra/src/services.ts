@@ -40,6 +40,8 @@ export interface RunningService {
   url: string;
   process: ChildProcess;
   logFile: string;
+  /** Resolves with the signal (or exit code) the process ended with. */
+  exited: Promise<NodeJS.Signals | number | null>;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -71,12 +73,15 @@ export async function startService(
   });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ?? code)),
+  );
   const service: RunningService = {
     name,
     url: serviceUrl(name),
     process: child,
     logFile,
+    exited,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;

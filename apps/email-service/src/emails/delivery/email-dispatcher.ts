@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Transporter } from 'nodemailer';
+import { failpoint } from '@shop/service-kit';
 import { DataSource } from 'typeorm';
 import { EMAIL_CONFIG } from '../emails.tokens';
 import { EmailServiceConfig } from '../../config';
@@ -62,6 +63,7 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
         html: email.htmlBody,
         messageId: `<${email.messageId}>`,
       });
+      failpoint(this.config.FAILPOINT, 'email-after-send')?.();
       await manager.update(OutgoingEmailRecord, email.id, {
         status: 'SENT',
         sentAt: new Date(),

@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { Kafka, logLevel } from 'kafkajs';
+import { ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
+import {
+  adminConnection,
+  kafkaBrokers,
+  mailApiUrl,
+  readTopic,
+  RunningService,
+  ServiceName,
+  serviceUrl,
+  sleep,
+  startService,
+  waitFor,
+} from '@shop/infra';
+
+export const SERVICES: ServiceName[] = ['order-service', 'shipping-service', 'email-service'];
+const GROUPS: Record<string, string[]> = {
+  'order-service': [SHIPMENT_EVENTS_TOPIC],
+  'shipping-service': [ORDER_EVENTS_TOPIC],
+  'email-service': [ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC],
+};
+
+export interface PlacedOrder {
+  email: string;
+  status: number | 'error';
+  orderId?: string;
+}
+
+/** The three services as processes, with the controls fault scenarios need. */
+export class FaultSystem {
+  readonly run = randomUUID().slice(0, 8);
+  private placed = 0; // numbers every order of the run, so addresses never repeat
+  private readonly services = new Map<ServiceName, RunningService>();
+  readonly kafka = new Kafka({ clientId: 'fault-harness', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+
+  async startAll(): Promise<void> {
+    await Promise.all(SERVICES.map((name) => this.start(name)));
+  }
+
+  async start(name: ServiceName, env: NodeJS.ProcessEnv = {}): Promise<RunningService> {
+    const service = await startService(name, env);
+    this.services.set(name, service);
+    return service;
+  }
+
+  service(name: ServiceName): RunningService {
+    const s = this.services.get(name);
+    if (!s) throw new Error(`${name} is not running`);
+    return s;
+  }
+
+  /** Restarts a service (killed or alive) with a fresh environment. */
+  async restart(name: ServiceName, env: NodeJS.ProcessEnv = {}): Promise<void> {
+    await this.services.get(name)?.stop('SIGKILL');
+    await this.start(name, env);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.services.values()].map((s) => s.stop()));
+    this.services.clear();
+  }
+
+  /** Places orders over HTTP, a few at a time; failures are kept, not thrown. */
+  async placeOrders(count: number, concurrency = 5): Promise<PlacedOrder[]> {
+    const results: PlacedOrder[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < count) {
+        next++;
+        const email = `fault+${this.run}-${this.placed++}@example.com`;
+        try {
+          const res = await fetch(`${serviceUrl('order-service')}/orders`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              customerId: `fault-${this.run}`,
+              contactEmail: email,
+              items: [{ sku: 'FAULT-1', quantity: 1, unitPriceCents: 100 }],
+              shippingAddress: { line1: 'Main 1', city: 'Berlin', postalCode: '10115', country: 'DE' },
+            }),
+            signal: AbortSignal.timeout(10_000),
+          });
+          const body = (await res.json()) as { id?: string };
+          results.push({ email, status: res.status, orderId: res.status === 201 ? body.id : undefined });
+        } catch {
+          results.push({ email, status: 'error' });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    return results;
+  }
+
+  /** Waits until nothing is pending anywhere: outboxes drained, no lag, no unsent email. */
+  async quiesce(timeoutMs = 120_000): Promise<void> {
+    let quietChecks = 0;
+    await waitFor(
+      'quiescence',
+      async () => {
+        quietChecks = (await this.isQuiet()) ? quietChecks + 1 : 0;
+        return quietChecks >= 3;
+      },
+      timeoutMs,
+    );
+  }
+
+  private async isQuiet(): Promise<boolean> {
+    const pendingSql: [string, string][] = [
+      ['orders', 'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL'],
+      ['shipping', 'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL'],
+      ['email', "SELECT count(*)::int AS n FROM outgoing_emails WHERE status = 'PENDING'"],
+    ];
+    for (const [db, sql] of pendingSql) if ((await queryDb(db, sql))[0].n > 0) return false;
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      for (const [groupId, topics] of Object.entries(GROUPS)) {
+        for (const topic of topics) {
+          const [latest, [committed]] = await Promise.all([
+            admin.fetchTopicOffsets(topic),
+            admin.fetchOffsets({ groupId, topics: [topic] }),
+          ]);
+          for (const p of latest) {
+            const done = committed?.partitions.find((c) => c.partition === p.partition)?.offset ?? '-1';
+            if (Number(p.high) > 0 && Number(done) < Number(p.high)) return false;
+          }
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    await sleep(500);
+    return true;
+  }
+
+  /**
+   * Checks every acknowledged order end to end, reading the databases, the topic from
+   * offset 0 and the SMTP sink. Returns the figures and prints them on one line.
+   */
+  async reconcile(orders: PlacedOrder[], label: string) {
+    const acked = orders.filter((o) => o.orderId).map((o) => o.orderId as string);
+    const ackedEmails = new Set(orders.filter((o) => o.orderId).map((o) => o.email));
+    const stored = await queryDb('orders', 'SELECT id FROM orders WHERE id = ANY($1::uuid[])', [acked]);
+    const outboxRows = await queryDb(
+      'orders',
+      `SELECT id, aggregateid FROM outbox WHERE type = 'order.placed.v1' AND aggregateid = ANY($1::text[])`,
+      [acked],
+    );
+    // A request that failed or timed out: its order exists whole (with its event) or not at all.
+    const unanswered = orders.filter((o) => !o.orderId).map((o) => o.email);
+    const halfWritten = await queryDb(
+      'orders',
+      `SELECT o.id FROM orders o LEFT JOIN outbox x ON x.aggregateid = o.id::text AND x.type = 'order.placed.v1'
+        WHERE o.contact_email = ANY($1::text[]) AND x.id IS NULL`,
+      [unanswered],
+    );
+    const topic = await readAll(ORDER_EVENTS_TOPIC);
+    const onTopic = new Map<string, number>();
+    for (const m of topic) onTopic.set(String(m.headers?.id), (onTopic.get(String(m.headers?.id)) ?? 0) + 1);
+    const shipments = await queryDb(
+      'shipping',
+      'SELECT order_id, count(*)::int AS n FROM shipments WHERE order_id = ANY($1::uuid[]) GROUP BY order_id',
+      [acked],
+    );
+    const mail = (await (await fetch(`${mailApiUrl()}/api/v1/messages`)).json()) as {
+      messages: { To: { Address: string }[]; Subject: string; MessageID: string }[];
+    };
+    const confirmations = new Map<string, string[]>();
+    for (const m of mail.messages) {
+      const to = m.To[0]?.Address;
+      if (ackedEmails.has(to) && m.Subject.endsWith('is confirmed'))
+        confirmations.set(to, [...(confirmations.get(to) ?? []), m.MessageID]);
+    }
+    const figures = {
+      acknowledged: acked.length,
+      failedRequests: orders.length - acked.length,
+      missingOrders: acked.length - stored.length,
+      halfWrittenOrders: halfWritten.length,
+      outboxRowsPerOrder: outboxRows.length / Math.max(1, acked.length),
+      eventsMissingOnTopic: outboxRows.filter((r) => !onTopic.has(r.id)).length,
+      duplicatesOnTopic: outboxRows.reduce((sum, r) => sum + Math.max(0, (onTopic.get(r.id) ?? 0) - 1), 0),
+      ordersWithoutShipment: acked.length - shipments.length,
+      duplicateShipments: shipments.filter((s) => s.n > 1).length,
+      ordersWithoutEmail: [...ackedEmails].filter((e) => !confirmations.has(e)).length,
+      duplicateEmailDeliveries: [...confirmations.values()].reduce((sum, ids) => sum + ids.length - 1, 0),
+      distinctMessageIdsPerOrderMax: Math.max(0, ...[...confirmations.values()].map((ids) => new Set(ids).size)),
+    };
+    console.log(
+      `reconcile[${label}]: ${Object.entries(figures)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    );
+    return figures;
+  }
+}
+
+export async function queryDb(database: string, sql: string, params: unknown[] = []) {
+  const client = new Client(adminConnection(database));
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Every message on a topic, from offset 0 to the current end. */
+export async function readAll(topic: string) {
+  const kafka = new Kafka({ clientId: 'fault-reader', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const end = (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  await admin.disconnect();
+  const reader = await readTopic(topic);
+  try {
+    return await reader.waitFor(end, () => true, 60_000);
+  } finally {
+    await reader.stop();
+  }
+}
