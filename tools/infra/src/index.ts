@@ -1,4 +1,13 @@
-export { infraUp, infraDown, infraStatus, infraMode, describeEndpoints, stopBroker, startBroker, killBroker } from './infra';
+export {
+  infraUp,
+  infraDown,
+  infraStatus,
+  infraMode,
+  describeEndpoints,
+  stopBroker,
+  startBroker,
+  killBroker,
+} from './infra';
 export type { InfraMode, InfraStatus } from './infra';
 export { settings, serviceDatabases, kafkaBrokers, mailApiUrl, ROOT_DIR, INFRA_DIR } from './settings';
 export { startNativeKafka, stopNativeKafka, signalKafka } from './native-kafka';
