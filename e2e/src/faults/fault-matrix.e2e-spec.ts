@@ -1,6 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
-import { killBroker, mailApiUrl, sleep, startBroker } from '@shop/infra';
+import {
+  adminConnection,
+  crashPostgres,
+  killBroker,
+  mailApiUrl,
+  pauseBroker,
+  resumeBroker,
+  sleep,
+  startBroker,
+  startPostgres,
+} from '@shop/infra';
+import { Client } from 'pg';
 import { FaultSystem, queryDb, readAll } from './fault-system';
 
 /**
@@ -45,6 +56,66 @@ describe('fault matrix: nothing lost, nothing done twice', () => {
     expect(f.failedRequests).toBe(0); // placing an order never needs the broker
     expect(f.duplicateEmailDeliveries).toBe(0);
   }, 240_000);
+
+  it('3. broker paused for 40 s (SIGSTOP), then resumed', async () => {
+    const before = await system.placeOrders(10, 2);
+    pauseBroker();
+    let orders: typeof before;
+    try {
+      orders = [...before, ...(await system.placeOrders(20, 2))];
+      await sleep(40_000);
+    } finally {
+      resumeBroker();
+    }
+    await system.quiesce(180_000);
+    const f = await system.reconcile(orders, 'broker-paused');
+    expectClean(f);
+    expect(f.failedRequests).toBe(0);
+  }, 300_000);
+
+  it('9. PostgreSQL crash under load: 503s, never a 500, no half-written order, pools recover', async () => {
+    const placing = system.placeOrders(60, 3);
+    await sleep(200);
+    await crashPostgres();
+    await sleep(3000);
+    await startPostgres();
+    const during = await placing;
+    expect(during.filter((o) => o.status === 500)).toEqual([]);
+    expect(during.filter((o) => o.status !== 201).every((o) => o.status === 503 || o.status === 'error')).toBe(true);
+    const after = await system.placeOrders(10, 2); // the pools reconnected
+    expect(after.map((o) => o.status)).toEqual(Array(10).fill(201));
+    await system.quiesce(180_000);
+    const f = await system.reconcile([...during, ...after], 'postgres-crash');
+    expectClean(f);
+    expect(f.halfWrittenOrders).toBe(0);
+    expect(f.duplicateEmailDeliveries).toBe(0);
+  }, 300_000);
+
+  it("10. consumers' database sessions terminated mid-transaction", async () => {
+    const placing = system.placeOrders(30, 3);
+    const admin = new Client(adminConnection('postgres'));
+    await admin.connect();
+    let terminated = 0;
+    try {
+      for (let i = 0; i < 20; i++) {
+        const { rowCount } = await admin.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE datname IN ('shipping', 'email') AND pid <> pg_backend_pid()`,
+        );
+        terminated += rowCount ?? 0;
+        await sleep(150);
+      }
+    } finally {
+      await admin.end();
+    }
+    const orders = await placing;
+    await system.quiesce(180_000);
+    const f = await system.reconcile(orders, `sessions-terminated(${terminated})`);
+    expectClean(f);
+    expect(terminated).toBeGreaterThan(0);
+    // A sent email whose marking transaction was killed is marked on a fresh connection.
+    expect(f.duplicateEmailDeliveries).toBe(0);
+  }, 300_000);
 
   it.each([
     ['5. order-service killed right after publishing, before marking', 'relay-after-publish'],

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
+import { DatabaseUnavailableFilter } from './database-unavailable.filter';
 
 export interface ServiceAppOptions {
   /** false silences logs (tests); by default pino's structured logger is used. */
@@ -29,6 +30,7 @@ export async function createServiceApp(module: DynamicModule, options: ServiceAp
     next();
   });
   app.useBodyParser('json', { limit: options.bodyLimit ?? '64kb' });
+  app.useGlobalFilters(new DatabaseUnavailableFilter(app.getHttpAdapter()));
   app.enableShutdownHooks();
   return app;
 }

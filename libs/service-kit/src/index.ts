@@ -11,3 +11,4 @@ export { LoggingModule, CORRELATION_ID } from './logging.module';
 export { createServiceApp } from './create-service-app';
 export type { ServiceAppOptions } from './create-service-app';
 export { failpoint, failpointSchema } from './failpoint';
+export { DatabaseUnavailableFilter, isDatabaseUnavailable } from './database-unavailable.filter';

@@ -7,6 +7,10 @@ export {
   stopBroker,
   startBroker,
   killBroker,
+  crashPostgres,
+  startPostgres,
+  pauseBroker,
+  resumeBroker,
 } from './infra';
 export type { InfraMode, InfraStatus } from './infra';
 export { settings, serviceDatabases, kafkaBrokers, mailApiUrl, ROOT_DIR, INFRA_DIR } from './settings';

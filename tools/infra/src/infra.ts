@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { ROOT_DIR, settings } from './settings';
 import { InfraError, run } from './process-utils';
 import { postgresLog, postgresRunning, startNativePostgres, stopNativePostgres } from './native-postgres';
-import { kafkaLog, kafkaRunning, killNativeKafka, startNativeKafka, stopNativeKafka } from './native-kafka';
+import {
+  kafkaLog,
+  kafkaRunning,
+  killNativeKafka,
+  signalKafka,
+  startNativeKafka,
+  stopNativeKafka,
+} from './native-kafka';
 import { smtpLog, smtpRunning, startNativeSmtp, stopNativeSmtp, mailStore } from './native-smtp';
 import { ensureServiceDatabases } from './service-databases';
 import { kafkaSmokeTest } from './kafka-smoke-test';
@@ -104,6 +111,28 @@ export async function stopBroker(): Promise<void> {
 export async function startBroker(): Promise<void> {
   if (infraMode() === 'docker') run('docker', ['compose', '-f', composeFile, 'up', '-d', '--wait', 'kafka']);
   else await startNativeKafka();
+}
+
+/** For fault tests: PostgreSQL stopped as by a crash (immediate mode), and started again. */
+export async function crashPostgres(): Promise<void> {
+  if (infraMode() === 'docker') run('docker', ['compose', '-f', composeFile, 'kill', '-s', 'SIGKILL', 'postgres']);
+  else stopNativePostgres('immediate');
+}
+
+export async function startPostgres(): Promise<void> {
+  if (infraMode() === 'docker') run('docker', ['compose', '-f', composeFile, 'up', '-d', '--wait', 'postgres']);
+  else await startNativePostgres();
+}
+
+/** For fault tests: freeze and thaw the broker process (SIGSTOP / SIGCONT). */
+export function pauseBroker(): void {
+  if (infraMode() === 'docker') run('docker', ['compose', '-f', composeFile, 'pause', 'kafka']);
+  else signalKafka('SIGSTOP');
+}
+
+export function resumeBroker(): void {
+  if (infraMode() === 'docker') run('docker', ['compose', '-f', composeFile, 'unpause', 'kafka']);
+  else signalKafka('SIGCONT');
 }
 
 /** For fault tests: SIGKILL the broker (no clean shutdown, log recovery on restart). */

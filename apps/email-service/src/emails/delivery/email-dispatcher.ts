@@ -44,6 +44,39 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
 
   /** Sends one pending email, if any. Returns whether one was sent. */
   async sendNext(): Promise<boolean> {
+    let sent: OutgoingEmailRecord | undefined;
+    try {
+      return await this.claimSendAndMark((email) => (sent = email));
+    } catch (err) {
+      // The SMTP server accepted the email but the transaction that marks it SENT was lost
+      // (its session was killed): mark it on a fresh connection rather than send it again.
+      if (sent) await this.markSentAfterLostTransaction(sent);
+      throw err;
+    }
+  }
+
+  private async markSentAfterLostTransaction(email: OutgoingEmailRecord): Promise<void> {
+    for (let attempt = 1; attempt <= 10; attempt++) {
+      try {
+        await this.dataSource
+          .getRepository(OutgoingEmailRecord)
+          .update(
+            { id: email.id, status: 'PENDING' },
+            { status: 'SENT', sentAt: new Date(), attempts: email.attempts + 1 },
+          );
+        this.logger.warn({
+          msg: 'email marked sent after its transaction was lost',
+          kind: email.kind,
+          orderId: email.orderId,
+        });
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 500 * attempt));
+      }
+    }
+  }
+
+  private async claimSendAndMark(onSent: (email: OutgoingEmailRecord) => void): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
       const email = await manager
         .getRepository(OutgoingEmailRecord)
@@ -63,6 +96,7 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
         html: email.htmlBody,
         messageId: `<${email.messageId}>`,
       });
+      onSent(email);
       failpoint(this.config.FAILPOINT, 'email-after-send')?.();
       await manager.update(OutgoingEmailRecord, email.id, {
         status: 'SENT',
