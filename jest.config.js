@@ -40,6 +40,16 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int-spec.ts'],
     },
-    { ...base, ...infra, displayName: 'e2e', testMatch: ['<rootDir>/e2e/**/*.e2e-spec.ts'] },
+    {
+      ...base,
+      ...infra,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/e2e/**/*.e2e-spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/e2e/src/faults/'],
+    },
+    // The fault matrix kills and restarts real processes; `npm run test:faults` runs it.
+    ...(process.env.FAULTS
+      ? [{ ...base, ...infra, displayName: 'faults', testMatch: ['<rootDir>/e2e/src/faults/**/*.e2e-spec.ts'] }]
+      : []),
   ],
 };

@@ -1,15 +1,13 @@
 import { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { Kafka, logLevel, Producer } from 'kafkajs';
 import {
   createTestDatabase,
   kafkaBrokers,
   readTopic,
-  ROOT_DIR,
+  runTs,
   sleep,
   startBroker,
   stopBroker,
@@ -198,24 +196,13 @@ describe('KafkaInboxServer (real PostgreSQL and Kafka)', () => {
     const group = `crash-${randomUUID()}`;
     const e = envelope(20);
     await send(topic, JSON.stringify(e));
-    const child = spawn(
-      process.execPath,
-      ['-r', '@swc-node/register', join(ROOT_DIR, 'libs/inbox/test/consumer-process.ts')],
-      {
-        cwd: ROOT_DIR,
-        env: {
-          ...process.env,
-          SWC_NODE_PROJECT: join(ROOT_DIR, 'tsconfig.base.json'),
-          PG_URL: `postgres://${db.options.username}:${db.options.password}@${db.options.host}:${db.options.port}/${db.name}`,
-          KAFKA_BROKERS: kafkaBrokers().join(','),
-          TOPIC: topic,
-          GROUP: group,
-          FAILPOINT: 'after-commit',
-        },
-        stdio: 'ignore',
-      },
-    );
-    const signal = await new Promise((resolve) => child.once('exit', (_code, sig) => resolve(sig)));
+    const signal = await runTs('libs/inbox/test/consumer-process.ts', {
+      PG_URL: `postgres://${db.options.username}:${db.options.password}@${db.options.host}:${db.options.port}/${db.name}`,
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      TOPIC: topic,
+      GROUP: group,
+      FAILPOINT: 'after-commit',
+    });
     expect(signal).toBe('SIGKILL');
     expect(await effectsOf(e.id)).toHaveLength(1); // the effect committed before the crash
 

@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -9,8 +7,8 @@ import {
   createTestDatabase,
   kafkaBrokers,
   readTopic,
+  runTs,
   ReadMessage,
-  ROOT_DIR,
   sleep,
   startBroker,
   stopBroker,
@@ -243,23 +241,12 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
     const events = [event('k', 1), event('k', 2), event('k', 3)];
     await commit(events);
 
-    const child = spawn(
-      process.execPath,
-      ['-r', '@swc-node/register', join(ROOT_DIR, 'libs/outbox/test/relay-process.ts')],
-      {
-        cwd: ROOT_DIR,
-        env: {
-          ...process.env,
-          SWC_NODE_PROJECT: join(ROOT_DIR, 'tsconfig.base.json'),
-          PG_URL: `postgres://${db.options.username}:${db.options.password}@${db.options.host}:${db.options.port}/${db.name}`,
-          KAFKA_BROKERS: kafkaBrokers().join(','),
-          TOPIC: topic,
-          FAILPOINT: failpoint,
-        },
-        stdio: 'ignore',
-      },
-    );
-    const signal = await new Promise((resolve) => child.once('exit', (_code, sig) => resolve(sig)));
+    const signal = await runTs('libs/outbox/test/relay-process.ts', {
+      PG_URL: `postgres://${db.options.username}:${db.options.password}@${db.options.host}:${db.options.port}/${db.name}`,
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      TOPIC: topic,
+      FAILPOINT: failpoint,
+    });
     expect(signal).toBe('SIGKILL');
     expect(await pending()).toBe(3); // nothing was marked
 

@@ -22,3 +22,4 @@ export { startService, startServices, serviceUrl, serviceEnv, logDir } from './s
 export type { ServiceName, RunningService } from './services';
 export { readTopic } from './topic-reader';
 export type { ReadMessage } from './topic-reader';
+export { spawnTs, runTs } from './ts-process';

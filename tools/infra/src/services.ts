@@ -1,8 +1,9 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { INFRA_DIR, ROOT_DIR, kafkaBrokers, serviceDatabases, settings } from './settings';
+import { INFRA_DIR, kafkaBrokers, serviceDatabases, settings } from './settings';
 import { sleep } from './process-utils';
+import { spawnTs } from './ts-process';
 
 export type ServiceName = 'order-service' | 'shipping-service' | 'email-service';
 
@@ -66,13 +67,9 @@ export async function startService(
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT_DIR, 'apps', name, 'src', 'main.ts')], {
-    cwd: ROOT_DIR,
-    env: { ...process.env, SWC_NODE_PROJECT: join(ROOT_DIR, 'tsconfig.base.json'), ...serviceEnv(name), ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  const child = spawnTs(`apps/${name}/src/main.ts`, { ...serviceEnv(name), ...extraEnv }, ['ignore', 'pipe', 'pipe']);
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
     child.once('exit', (code, signal) => resolve(signal ?? code)),
   );
