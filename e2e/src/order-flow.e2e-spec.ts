@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { ORDER_EVENTS_TOPIC, orderPlacedV1 } from '@shop/contracts';
-import { kafkaBrokers, mailApiUrl, RunningService, startServices, waitFor } from '@shop/infra';
+import { kafkaBrokers, mailApiUrl, readTopic, RunningService, startServices, waitFor } from '@shop/infra';
 
 interface MailpitMessage {
   MessageID: string;
@@ -80,7 +80,8 @@ describe('order → outbox → Kafka → shipping and email (three processes)', 
     await waitFor('confirmation email delivered', async () => (await mailsTo(contactEmail)).length > 0, 30_000);
 
     // Redeliver: copy the very message the relay published back onto the topic.
-    const original = await findOnTopic(kafka, ORDER_EVENTS_TOPIC, (m) => m.key?.toString() === orderId);
+    const reader = await readTopic(ORDER_EVENTS_TOPIC);
+    const [original] = await reader.waitFor(1, (m) => m.key?.toString() === orderId).finally(() => reader.stop());
     expect(original.headers?.type?.toString()).toBe(orderPlacedV1.type);
     const producer = kafka.producer();
     await producer.connect();
@@ -111,23 +112,3 @@ describe('order → outbox → Kafka → shipping and email (three processes)', 
     expect(await mailsTo(contactEmail)).toHaveLength(1);
   });
 });
-
-/** Reads a topic from offset 0 and returns the nth message matching the predicate. */
-async function findOnTopic(
-  kafka: Kafka,
-  topic: string,
-  match: (m: KafkaMessage) => boolean,
-  nth = 1,
-): Promise<KafkaMessage> {
-  const consumer = kafka.consumer({ groupId: `e2e-reader-${randomUUID()}` });
-  const found: KafkaMessage[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void (match(message) && found.push(message)) });
-  try {
-    await waitFor(`message #${nth} on ${topic}`, async () => found.length >= nth, 30_000);
-  } finally {
-    await consumer.disconnect();
-  }
-  return found[nth - 1];
-}
