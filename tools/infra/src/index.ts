@@ -18,7 +18,7 @@ export { startNativeKafka, stopNativeKafka, signalKafka } from './native-kafka';
 export { startNativePostgres, stopNativePostgres, adminConnection } from './native-postgres';
 export { InfraError, sleep, waitFor, portOpen } from './process-utils';
 export { createTestDatabase } from './test-database';
-export { startService, startServices, serviceUrl, serviceEnv, logDir } from './services';
+export { startService, startServices, serviceUrl, servicePort, serviceEnv, logDir } from './services';
 export type { ServiceName, RunningService } from './services';
 export { readTopic } from './topic-reader';
 export type { ReadMessage } from './topic-reader';

@@ -7,14 +7,15 @@ import { spawnTs } from './ts-process';
 
 export type ServiceName = 'order-service' | 'shipping-service' | 'email-service';
 
-const ports: Record<ServiceName, number> = { 'order-service': 3001, 'shipping-service': 3002, 'email-service': 3003 };
+const portOffsets: Record<ServiceName, number> = { 'order-service': 0, 'shipping-service': 1, 'email-service': 2 };
 const databases: Record<ServiceName, (typeof serviceDatabases)[number]['database']> = {
   'order-service': 'orders',
   'shipping-service': 'shipping',
   'email-service': 'email',
 };
 
-export const serviceUrl = (name: ServiceName) => `http://${settings.host}:${ports[name]}`;
+export const servicePort = (name: ServiceName): number => settings.servicePortBase + portOffsets[name];
+export const serviceUrl = (name: ServiceName, port = servicePort(name)) => `http://${settings.host}:${port}`;
 export const logDir = join(INFRA_DIR, 'logs');
 
 /** The environment a service needs to reach this project's infrastructure. */
@@ -22,7 +23,7 @@ export function serviceEnv(name: ServiceName): NodeJS.ProcessEnv {
   const db = serviceDatabases.find((d) => d.database === databases[name]);
   if (!db) throw new Error(`no database defined for ${name}`);
   return {
-    PORT: String(ports[name]),
+    PORT: String(servicePort(name)),
     HOST: settings.host,
     KAFKA_BROKERS: kafkaBrokers().join(','),
     DB_HOST: settings.host,
@@ -65,7 +66,9 @@ export async function startService(
   timeoutMs = 60_000,
 ): Promise<RunningService> {
   mkdirSync(logDir, { recursive: true });
-  const logFile = join(logDir, `${name}.log`);
+  // A replica on another port (extraEnv.PORT) gets its own URL and log file.
+  const port = extraEnv.PORT ? Number(extraEnv.PORT) : servicePort(name);
+  const logFile = join(logDir, port === servicePort(name) ? `${name}.log` : `${name}-${port}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
   const child = spawnTs(`apps/${name}/src/main.ts`, { ...serviceEnv(name), ...extraEnv }, ['ignore', 'pipe', 'pipe']);
   child.stdout?.pipe(log);
@@ -75,7 +78,7 @@ export async function startService(
   );
   const service: RunningService = {
     name,
-    url: serviceUrl(name),
+    url: serviceUrl(name, port),
     process: child,
     logFile,
     exited,

@@ -34,6 +34,8 @@ export const settings = {
     port: int('INFRA_SMTP_PORT', 1025),
     apiPort: int('INFRA_MAIL_API_PORT', 8025),
   },
+  /** order-service listens on this port, shipping-service on the next, email-service on the one after. */
+  servicePortBase: int('INFRA_SERVICE_PORT_BASE', 3001),
 } as const;
 
 /** One database and one login role per service; each role owns only its database. */
