@@ -2,6 +2,7 @@
 //   unit         *.spec.ts      no I/O
 //   integration  *.int-spec.ts  real PostgreSQL and Kafka (started by global setup)
 //   e2e          e2e/**/*.e2e-spec.ts  the three services as separate processes
+//   faults       e2e/src/faults        the same, under injected faults, then reconciled
 const { compilerOptions } = require('./tsconfig.base.json');
 
 const moduleNameMapper = Object.fromEntries(
@@ -47,9 +48,7 @@ module.exports = {
       testMatch: ['<rootDir>/e2e/**/*.e2e-spec.ts'],
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/e2e/src/faults/'],
     },
-    // The fault matrix kills and restarts real processes; `npm run test:faults` runs it.
-    ...(process.env.FAULTS
-      ? [{ ...base, ...infra, displayName: 'faults', testMatch: ['<rootDir>/e2e/src/faults/**/*.e2e-spec.ts'] }]
-      : []),
+    // The fault matrix: kills, pauses and restarts real processes (`npm run test:faults`).
+    { ...base, ...infra, displayName: 'faults', testMatch: ['<rootDir>/e2e/src/faults/**/*.e2e-spec.ts'] },
   ],
 };

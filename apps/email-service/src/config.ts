@@ -20,6 +20,8 @@ const schema = z.object({
     .regex(/^[a-z0-9.-]+$/i)
     .default('outbox-reference.local'),
   EMAIL_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** Emails sent at once, each over its own pooled SMTP connection and database transaction. */
+  EMAIL_SEND_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
 });
 
 export type EmailServiceConfig = z.infer<typeof schema>;

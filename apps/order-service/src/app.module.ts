@@ -27,6 +27,7 @@ export class AppModule {
             kafka: { clientId: 'order-service', brokers: config.KAFKA_BROKERS },
             relay: {
               pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+              batchSize: config.OUTBOX_BATCH_SIZE,
               hooks: {
                 afterClaim: failpoint(config.FAILPOINT, 'relay-after-claim'),
                 afterPublish: failpoint(config.FAILPOINT, 'relay-after-publish'),

@@ -8,6 +8,7 @@ const schema = z.object({
   KAFKA_CONSUMER_GROUP: z.string().min(1).default('order-service'),
   ...envSchemas.database,
   OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   FAILPOINT: failpointSchema(['relay-after-claim', 'relay-after-publish', 'inbox-after-commit']),
   HTTP_BODY_LIMIT: z
     .string()

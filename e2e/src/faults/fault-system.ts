@@ -9,6 +9,7 @@ import {
   readTopic,
   RunningService,
   ServiceName,
+  servicePort,
   serviceUrl,
   sleep,
   startService,
@@ -28,6 +29,35 @@ export interface PlacedOrder {
   orderId?: string;
 }
 
+export interface PlaceOptions {
+  concurrency?: number;
+  /** Where to send each request; several URLs (replicas) are used in turn. */
+  urls?: () => string[];
+  /** Stops early (the orders placed so far are returned) once this resolves true. */
+  until?: () => boolean;
+}
+
+export type Figures = Awaited<ReturnType<FaultSystem['reconcile']>>;
+
+/** What every scenario must end with, whatever it injected. */
+export function expectClean(f: Figures): void {
+  expect(f).toMatchObject({
+    missingOrders: 0,
+    halfWrittenOrders: 0,
+    outboxRowsPerOrder: 1,
+    eventsMissingOnTopic: 0,
+    ordersWithoutShipment: 0,
+    duplicateShipments: 0,
+    ordersWithoutEmail: 0,
+    outOfOrderOnTopic: 0,
+    consumedOutOfOrder: 0,
+    shipmentsNotCancelled: 0,
+    cancellationEmailsMissing: 0,
+    duplicateCancellationEmails: 0,
+  });
+  expect(f.acknowledged).toBeGreaterThan(0);
+}
+
 /** The three services as processes, with the controls fault scenarios need. */
 export class FaultSystem {
   readonly run = randomUUID().slice(0, 8);
@@ -39,10 +69,24 @@ export class FaultSystem {
     await Promise.all(SERVICES.map((name) => this.start(name)));
   }
 
-  async start(name: ServiceName, env: NodeJS.ProcessEnv = {}): Promise<RunningService> {
-    const service = await startService(name, env);
+  async start(
+    name: ServiceName,
+    env: NodeJS.ProcessEnv = {},
+    opts?: Parameters<typeof startService>[2],
+  ): Promise<RunningService> {
+    const service = await startService(name, env, opts);
     this.services.set(name, service);
     return service;
+  }
+
+  /** Another instance of a service, on its own port (10 × index above the usual one). */
+  startReplica(name: ServiceName, index: number, env: NodeJS.ProcessEnv = {}): Promise<RunningService> {
+    return startService(name, { ...env, PORT: String(servicePort(name) + 10 * index) });
+  }
+
+  /** Orders requested so far in this run, answered or not. */
+  get placedCount(): number {
+    return this.placed;
   }
 
   service(name: ServiceName): RunningService {
@@ -63,15 +107,19 @@ export class FaultSystem {
   }
 
   /** Places orders over HTTP, a few at a time; failures are kept, not thrown. */
-  async placeOrders(count: number, concurrency = 5): Promise<PlacedOrder[]> {
+  async placeOrders(count: number, concurrencyOrOptions: number | PlaceOptions = 5): Promise<PlacedOrder[]> {
+    const opts =
+      typeof concurrencyOrOptions === 'number' ? { concurrency: concurrencyOrOptions } : concurrencyOrOptions;
+    const urls = opts.urls ?? (() => [serviceUrl('order-service')]);
     const results: PlacedOrder[] = [];
     let next = 0;
     const worker = async () => {
-      while (next < count) {
-        next++;
+      while (next < count && !opts.until?.()) {
+        const live = urls();
+        const url = live[next++ % live.length];
         const email = `fault+${this.run}-${this.placed++}@example.com`;
         try {
-          const res = await fetch(`${serviceUrl('order-service')}/orders`, {
+          const res = await fetch(`${url}/orders`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({
@@ -89,8 +137,28 @@ export class FaultSystem {
         }
       }
     };
-    await Promise.all(Array.from({ length: concurrency }, worker));
+    await Promise.all(Array.from({ length: opts.concurrency ?? 5 }, worker));
     return results;
+  }
+
+  /** Cancels orders over HTTP; returns the ids the API confirmed (200). */
+  async cancelOrders(orderIds: string[], urls = () => [serviceUrl('order-service')]): Promise<string[]> {
+    const cancelled: string[] = [];
+    for (const [i, id] of orderIds.entries()) {
+      const live = urls();
+      try {
+        const res = await fetch(`${live[i % live.length]}/orders/${id}/cancel`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ reason: 'fault drill' }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (res.status === 200) cancelled.push(id);
+      } catch {
+        // not confirmed: it may or may not have happened, so it is not counted
+      }
+    }
+    return cancelled;
   }
 
   /** Waits until nothing is pending anywhere: outboxes drained, no lag, no unsent email. */
@@ -107,30 +175,7 @@ export class FaultSystem {
   }
 
   private async isQuiet(): Promise<boolean> {
-    const pendingSql: [string, string][] = [
-      ['orders', 'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL'],
-      ['shipping', 'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL'],
-      ['email', "SELECT count(*)::int AS n FROM outgoing_emails WHERE status = 'PENDING'"],
-    ];
-    for (const [db, sql] of pendingSql) if ((await queryDb(db, sql))[0].n > 0) return false;
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      for (const [groupId, topics] of Object.entries(GROUPS)) {
-        for (const topic of topics) {
-          const [latest, [committed]] = await Promise.all([
-            admin.fetchTopicOffsets(topic),
-            admin.fetchOffsets({ groupId, topics: [topic] }),
-          ]);
-          for (const p of latest) {
-            const done = committed?.partitions.find((c) => c.partition === p.partition)?.offset ?? '-1';
-            if (Number(p.high) > 0 && Number(done) < Number(p.high)) return false;
-          }
-        }
-      }
-    } finally {
-      await admin.disconnect();
-    }
+    if ((await pendingEverywhere()) > 0 || (await consumerLag(this.kafka)) > 0) return false;
     await sleep(500);
     return true;
   }
@@ -139,7 +184,7 @@ export class FaultSystem {
    * Checks every acknowledged order end to end, reading the databases, the topic from
    * offset 0 and the SMTP sink. Returns the figures and prints them on one line.
    */
-  async reconcile(orders: PlacedOrder[], label: string) {
+  async reconcile(orders: PlacedOrder[], label: string, cancelled: string[] = []) {
     const acked = orders.filter((o) => o.orderId).map((o) => o.orderId as string);
     const ackedEmails = new Set(orders.filter((o) => o.orderId).map((o) => o.email));
     const stored = await queryDb('orders', 'SELECT id FROM orders WHERE id = ANY($1::uuid[])', [acked]);
@@ -159,6 +204,22 @@ export class FaultSystem {
     const topic = await readAll(ORDER_EVENTS_TOPIC);
     const onTopic = new Map<string, number>();
     for (const m of topic) onTopic.set(String(m.headers?.id), (onTopic.get(String(m.headers?.id)) ?? 0) + 1);
+    // Per order, the first copy of order.placed must precede the first copy of order.cancelled.
+    const firstOffset = new Map<string, number>();
+    for (const m of topic) {
+      const key = `${String(m.key)}/${String(m.headers?.type)}`;
+      if (!firstOffset.has(key)) firstOffset.set(key, Number(m.offset));
+    }
+    const outOfOrder = cancelled.filter(
+      (id) =>
+        !((firstOffset.get(`${id}/order.placed.v1`) ?? Infinity) < (firstOffset.get(`${id}/order.cancelled.v1`) ?? -1)),
+    );
+    // A cancellation consumed before its placement leaves a tombstone (no items) instead.
+    const cancelledShipments = await queryDb(
+      'shipping',
+      'SELECT order_id, status, item_count FROM shipments WHERE order_id = ANY($1::uuid[])',
+      [cancelled],
+    );
     const shipments = await queryDb(
       'shipping',
       'SELECT order_id, count(*)::int AS n FROM shipments WHERE order_id = ANY($1::uuid[]) GROUP BY order_id',
@@ -167,11 +228,15 @@ export class FaultSystem {
     const mail = (await (await fetch(`${mailApiUrl()}/api/v1/messages`)).json()) as {
       messages: { To: { Address: string }[]; Subject: string; MessageID: string }[];
     };
+    const cancelledEmails = new Set(orders.filter((o) => cancelled.includes(o.orderId ?? '')).map((o) => o.email));
     const confirmations = new Map<string, string[]>();
+    const cancellations = new Map<string, number>();
     for (const m of mail.messages) {
       const to = m.To[0]?.Address;
       if (ackedEmails.has(to) && m.Subject.endsWith('is confirmed'))
         confirmations.set(to, [...(confirmations.get(to) ?? []), m.MessageID]);
+      if (cancelledEmails.has(to) && m.Subject.endsWith('was cancelled'))
+        cancellations.set(to, (cancellations.get(to) ?? 0) + 1);
     }
     const figures = {
       acknowledged: acked.length,
@@ -186,6 +251,12 @@ export class FaultSystem {
       ordersWithoutEmail: [...ackedEmails].filter((e) => !confirmations.has(e)).length,
       duplicateEmailDeliveries: [...confirmations.values()].reduce((sum, ids) => sum + ids.length - 1, 0),
       distinctMessageIdsPerOrderMax: Math.max(0, ...[...confirmations.values()].map((ids) => new Set(ids).size)),
+      cancelled: cancelled.length,
+      outOfOrderOnTopic: outOfOrder.length,
+      consumedOutOfOrder: cancelledShipments.filter((s) => s.item_count === 0).length,
+      shipmentsNotCancelled: cancelled.length - cancelledShipments.filter((s) => s.status === 'CANCELLED').length,
+      cancellationEmailsMissing: cancelledEmails.size - cancellations.size,
+      duplicateCancellationEmails: [...cancellations.values()].reduce((sum, n) => sum + n - 1, 0),
     };
     console.log(
       `reconcile[${label}]: ${Object.entries(figures)
@@ -194,6 +265,45 @@ export class FaultSystem {
     );
     return figures;
   }
+}
+
+/** Work not done yet: unpublished outbox rows in both producers, unsent emails. */
+export async function pendingEverywhere(): Promise<number> {
+  const [[orders], [shipping], [email]] = await Promise.all([
+    queryDb('orders', 'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL'),
+    queryDb('shipping', 'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL'),
+    queryDb('email', "SELECT count(*)::int AS n FROM outgoing_emails WHERE status = 'PENDING'"),
+  ]);
+  return orders.n + shipping.n + email.n;
+}
+
+/** Messages the services' consumer groups have not committed yet, over all their topics. */
+export async function consumerLag(kafka: Kafka): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    let lag = 0;
+    for (const [groupId, topics] of Object.entries(GROUPS)) {
+      for (const topic of topics) {
+        const [latest, [committed]] = await Promise.all([
+          admin.fetchTopicOffsets(topic),
+          admin.fetchOffsets({ groupId, topics: [topic] }),
+        ]);
+        for (const p of latest) {
+          const done = Number(committed?.partitions.find((c) => c.partition === p.partition)?.offset ?? '-1');
+          lag += Math.max(0, Number(p.high) - Math.max(done, Number(p.low)));
+        }
+      }
+    }
+    return lag;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Outbox rows not yet published, in one service's database. */
+export async function pendingOutbox(database = 'orders'): Promise<number> {
+  return (await queryDb(database, 'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL'))[0].n;
 }
 
 export async function queryDb(database: string, sql: string, params: unknown[] = []) {

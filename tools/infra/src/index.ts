@@ -23,3 +23,5 @@ export type { ServiceName, RunningService } from './services';
 export { readTopic } from './topic-reader';
 export type { ReadMessage } from './topic-reader';
 export { spawnTs, runTs } from './ts-process';
+export { TcpProxy } from './tcp-proxy';
+export type { ProxyMode } from './tcp-proxy';

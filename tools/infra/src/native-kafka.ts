@@ -47,6 +47,8 @@ function writeConfig(): void {
     .replace('@LOG_DIRS@', dataDir)
     .replaceAll('@HOST@', host)
     .replaceAll('@PORT@', String(kafka.port))
+    .replaceAll('@PROXIED_PORT@', String(kafka.proxiedPort))
+    .replaceAll('@PROXY_PORT@', String(kafka.proxyPort))
     .replaceAll('@CONTROLLER_PORT@', String(kafka.controllerPort));
   writeFileSync(configFile, config);
 }

@@ -59,12 +59,17 @@ export async function startServices(names: ServiceName[], extraEnv: NodeJS.Proce
   return started;
 }
 
-/** Starts a service as its own process and resolves once GET /health/ready answers 200. */
+/**
+ * Starts a service as its own process and resolves once it answers: GET /health/ready
+ * (everything it depends on is up) by default, or /health/live (the process serves HTTP)
+ * for tests that start it while a dependency is down.
+ */
 export async function startService(
   name: ServiceName,
   extraEnv: NodeJS.ProcessEnv = {},
-  timeoutMs = 60_000,
+  opts: { timeoutMs?: number; until?: 'ready' | 'live' } = {},
 ): Promise<RunningService> {
+  const { timeoutMs = 60_000, until = 'ready' } = opts;
   mkdirSync(logDir, { recursive: true });
   // A replica on another port (extraEnv.PORT) gets its own URL and log file.
   const port = extraEnv.PORT ? Number(extraEnv.PORT) : servicePort(name);
@@ -87,12 +92,12 @@ export async function startService(
       await exited;
     },
   };
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`${name} exited with code ${child.exitCode} during start; see ${logFile}`);
+  const startedAt = Date.now();
+  while (Date.now() - startedAt < timeoutMs) {
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${name} exited (${child.signalCode ?? child.exitCode}) during start; see ${logFile}`);
     try {
-      const res = await fetch(`${service.url}/health/ready`);
+      const res = await fetch(`${service.url}/health/${until}`, { signal: AbortSignal.timeout(5000) });
       if (res.ok) return service;
     } catch {
       // not listening yet
@@ -100,5 +105,5 @@ export async function startService(
     await sleep(250);
   }
   await service.stop('SIGKILL');
-  throw new Error(`${name} was not healthy within ${timeoutMs / 1000}s; see ${logFile}`);
+  throw new Error(`${name} (pid ${child.pid}) was not ${until} within ${timeoutMs / 1000}s; see ${logFile}`);
 }

@@ -27,6 +27,9 @@ export const settings = {
   kafka: {
     port: int('INFRA_KAFKA_PORT', 29092),
     controllerPort: int('INFRA_KAFKA_CONTROLLER_PORT', 29093),
+    /** A second listener that advertises proxyPort: fault tests put a TCP proxy in between. */
+    proxiedPort: int('INFRA_KAFKA_PROXIED_PORT', 29094),
+    proxyPort: int('INFRA_KAFKA_PROXY_PORT', 29095),
     heapMb: int('INFRA_KAFKA_HEAP_MB', 512),
     clusterId: 'outboxRefClusterId0001',
   },

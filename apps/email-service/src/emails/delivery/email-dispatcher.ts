@@ -9,7 +9,8 @@ import { MAIL_TRANSPORT } from './mail-transport';
 
 /**
  * Sends PENDING emails after their transaction committed, one row per transaction:
- * claim (FOR UPDATE SKIP LOCKED), send over SMTP, mark SENT, commit. A crash after the
+ * claim (FOR UPDATE SKIP LOCKED), send over SMTP, mark SENT, commit. EMAIL_SEND_CONCURRENCY
+ * senders run this loop side by side; SKIP LOCKED keeps them off each other's rows. A crash after the
  * SMTP server accepted a message and before the commit resends it once, with the same
  * Message-ID, which lets the receiving side drop the copy.
  */
@@ -17,8 +18,8 @@ import { MAIL_TRANSPORT } from './mail-transport';
 export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(EmailDispatcher.name);
   private running = false;
-  private loop?: Promise<void>;
-  private wakeUp?: () => void;
+  private senders: Promise<void>[] = [];
+  private readonly sleepers = new Set<() => void>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -28,18 +29,18 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
 
   onApplicationBootstrap(): void {
     this.running = true;
-    this.loop = this.run();
+    this.senders = Array.from({ length: this.config.EMAIL_SEND_CONCURRENCY }, () => this.run());
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.running = false;
     this.wake();
-    await this.loop;
+    await Promise.all(this.senders);
     this.transport.close();
   }
 
   wake(): void {
-    this.wakeUp?.();
+    for (const wakeUp of this.sleepers) wakeUp();
   }
 
   /** Sends one pending email, if any. Returns whether one was sent. */
@@ -132,11 +133,13 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
       }
       const backoff = failures > 0 ? Math.min(30_000, 500 * 2 ** (failures - 1)) : this.config.EMAIL_POLL_INTERVAL_MS;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, backoff);
-        this.wakeUp = () => {
+        const wakeUp = () => {
           clearTimeout(timer);
+          this.sleepers.delete(wakeUp);
           resolve();
         };
+        const timer = setTimeout(wakeUp, backoff);
+        this.sleepers.add(wakeUp);
       });
     }
   }

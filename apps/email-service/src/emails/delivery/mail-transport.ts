@@ -5,7 +5,8 @@ export const MAIL_TRANSPORT = Symbol('MAIL_TRANSPORT');
 
 export function createMailTransport(config: EmailServiceConfig): Transporter {
   return createTransport({
-    pool: true, // one SMTP connection reused across messages
+    pool: true, // SMTP connections reused across messages, one per concurrent sender
+    maxConnections: config.EMAIL_SEND_CONCURRENCY,
     host: config.SMTP_HOST,
     port: config.SMTP_PORT,
     secure: config.SMTP_SECURE,

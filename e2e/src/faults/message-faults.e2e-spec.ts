@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { fixtures, ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
+import { mailApiUrl } from '@shop/infra';
+import { expectClean, FaultSystem, queryDb, readAll } from './fault-system';
+
+/**
+ * Fault matrix, messages: replayed, duplicated, reordered and malformed events.
+ */
+describe('fault matrix: replayed, duplicated, reordered and bad messages', () => {
+  const system = new FaultSystem();
+
+  beforeAll(() => system.startAll(), 120_000);
+  afterAll(() => system.stopAll());
+
+  it('13. replay: consumer groups reset to the earliest offset cause no new side effects', async () => {
+    const orders = await system.placeOrders(10, 2);
+    await system.quiesce();
+    const before = await effectCounts();
+    await Promise.all((['shipping-service', 'email-service'] as const).map((n) => system.service(n).stop()));
+    const admin = system.kafka.admin();
+    await admin.connect();
+    await admin.resetOffsets({ groupId: 'shipping-service', topic: ORDER_EVENTS_TOPIC, earliest: true });
+    for (const topic of [ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC])
+      await admin.resetOffsets({ groupId: 'email-service', topic, earliest: true });
+    await admin.disconnect();
+    await Promise.all((['shipping-service', 'email-service'] as const).map((n) => system.start(n)));
+    await system.quiesce(180_000);
+    expect(await effectCounts()).toEqual(before);
+    expectClean(await system.reconcile(orders, 'replay'));
+  }, 300_000);
+
+  it('14. every event produced three times: one effect each', async () => {
+    const orders = await system.placeOrders(10, 2);
+    await system.quiesce();
+    const ids = new Set(orders.map((o) => o.orderId));
+    const originals = (await readAll(ORDER_EVENTS_TOPIC)).filter((m) => ids.has(String(m.key)));
+    const producer = system.kafka.producer();
+    await producer.connect();
+    for (let copy = 0; copy < 2; copy++) {
+      await producer.send({
+        topic: ORDER_EVENTS_TOPIC,
+        acks: -1,
+        messages: originals.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+      });
+    }
+    await producer.disconnect();
+    await system.quiesce();
+    const f = await system.reconcile(orders, 'produced-3x');
+    expectClean(f);
+    expect(f.duplicatesOnTopic).toBe(2 * orders.length);
+    expect(f.duplicateEmailDeliveries).toBe(0);
+  }, 180_000);
+
+  it('15. cancellations that reach the consumers before their placements', async () => {
+    const pairs = Array.from({ length: 10 }, () => {
+      const orderId = randomUUID();
+      const contactEmail = `fault+${system.run}-${orderId.slice(0, 8)}@example.com`;
+      const cancelled = { ...fixtures.orderCancelledV1, id: randomUUID(), aggregateId: orderId };
+      cancelled.data = { ...cancelled.data, orderId, contactEmail };
+      const placed = { ...fixtures.orderPlacedV1, id: randomUUID(), aggregateId: orderId };
+      placed.data = { ...placed.data, orderId, contactEmail };
+      return { orderId, contactEmail, events: [cancelled, placed] };
+    });
+    const producer = system.kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: ORDER_EVENTS_TOPIC,
+      acks: -1,
+      messages: pairs.flatMap((p) =>
+        p.events.map((e) => ({ key: p.orderId, value: JSON.stringify(e), headers: { id: e.id, type: e.type } })),
+      ),
+    });
+    await producer.disconnect();
+    await system.quiesce();
+    const ids = pairs.map((p) => p.orderId);
+    const shipments = await queryDb(
+      'shipping',
+      'SELECT status, item_count FROM shipments WHERE order_id = ANY($1::uuid[])',
+      [ids],
+    );
+    const mail = (await (await fetch(`${mailApiUrl()}/api/v1/messages`)).json()) as {
+      messages: { To: { Address: string }[]; Subject: string }[];
+    };
+    const addresses = new Set(pairs.map((p) => p.contactEmail));
+    const notices = mail.messages.filter((m) => addresses.has(m.To[0]?.Address) && m.Subject.endsWith('was cancelled'));
+    const figures = {
+      orders: pairs.length,
+      tombstones: shipments.filter((s) => s.status === 'CANCELLED' && s.item_count === 0).length,
+      scheduledAfterCancel: shipments.filter((s) => s.status !== 'CANCELLED').length,
+      cancellationNotices: notices.length,
+    };
+    console.log(
+      `reconcile[cancel-before-place]: ${Object.entries(figures)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    );
+    expect(figures).toEqual({ orders: 10, tombstones: 10, scheduledAfterCancel: 0, cancellationNotices: 10 });
+  }, 180_000);
+
+  it('16. malformed and unknown messages on every topic land in the dead-letter topics, exactly', async () => {
+    const marker = `bad-${randomUUID()}`;
+    const bad = [
+      Buffer.from(`${marker} not json`),
+      JSON.stringify({ id: randomUUID(), type: 'order.exploded.v1', marker, data: {} }),
+      JSON.stringify({ id: randomUUID(), type: 'order.placed.v9', marker, data: {} }),
+      JSON.stringify({
+        id: randomUUID(),
+        type: 'order.placed.v1',
+        aggregateType: 'order',
+        aggregateId: marker,
+        occurredAt: new Date().toISOString(),
+        data: { marker },
+      }),
+    ];
+    const producer = system.kafka.producer();
+    await producer.connect();
+    for (const topic of [ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC]) {
+      await producer.send({ topic, acks: -1, messages: bad.map((value) => ({ key: marker, value })) });
+    }
+    await producer.disconnect();
+    const orders = await system.placeOrders(5, 1); // good traffic behind the bad
+    await system.quiesce();
+    expectClean(await system.reconcile(orders, 'malformed'));
+
+    const consumersOf = {
+      [ORDER_EVENTS_TOPIC]: ['email-service', 'shipping-service'],
+      [SHIPMENT_EVENTS_TOPIC]: ['email-service', 'order-service'],
+    };
+    for (const [topic, consumers] of Object.entries(consumersOf)) {
+      const dead = (await readAll(`${topic}.dlt`)).filter((m) => String(m.value).includes(marker));
+      const perConsumer = consumers.map((c) => dead.filter((m) => String(m.headers?.['dlt-consumer']) === c).length);
+      expect([topic, perConsumer]).toEqual([topic, consumers.map(() => bad.length)]);
+    }
+  }, 180_000);
+
+  async function effectCounts() {
+    const [{ n: shipments }] = await queryDb('shipping', 'SELECT count(*)::int AS n FROM shipments');
+    const [{ n: emails }] = await queryDb('email', 'SELECT count(*)::int AS n FROM outgoing_emails');
+    const mail = (await (await fetch(`${mailApiUrl()}/api/v1/messages`)).json()) as { total: number };
+    return { shipments, emails, deliveries: mail.total };
+  }
+});
