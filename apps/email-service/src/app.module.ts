@@ -4,6 +4,7 @@ import { CreateInboxTable1764000000001, InboxHealthIndicator, InboxModule } from
 import { HealthModule, LoggingModule, MetricsModule, postgresOptions } from '@shop/service-kit';
 import { EmailServiceConfig } from './config';
 import { CreateOutgoingEmails1764000000300 } from './migrations/1764000000300-create-outgoing-emails';
+import { AddSendLease1764000000301 } from './migrations/1764000000301-add-send-lease';
 import { OrderContactRecord } from './emails/order-contact.record';
 import { OutgoingEmailRecord } from './emails/outgoing-email.record';
 import { EmailsModule } from './emails/emails.module';
@@ -18,7 +19,7 @@ export class AppModule {
         TypeOrmModule.forRoot(
           postgresOptions(config, {
             entities: [OutgoingEmailRecord, OrderContactRecord],
-            migrations: [CreateInboxTable1764000000001, CreateOutgoingEmails1764000000300],
+            migrations: [CreateInboxTable1764000000001, CreateOutgoingEmails1764000000300, AddSendLease1764000000301],
           }),
         ),
         InboxModule,

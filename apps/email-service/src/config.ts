@@ -22,6 +22,11 @@ const schema = z.object({
   EMAIL_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /** Emails sent at once, each over its own pooled SMTP connection and database transaction. */
   EMAIL_SEND_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+  /**
+   * How long a sender holds an email it is sending. An email whose sender died is sent
+   * again after this; a sender that cannot record SENT keeps retrying for most of it.
+   */
+  EMAIL_SEND_LEASE_MS: z.coerce.number().int().min(2000).max(3_600_000).default(60_000),
 });
 
 export type EmailServiceConfig = z.infer<typeof schema>;

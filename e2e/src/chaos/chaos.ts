@@ -70,6 +70,7 @@ async function main() {
   const orders: PlacedOrder[] = [];
   const cancelled: string[] = [];
   let placing = true;
+  let settled = false;
 
   const load = (async () => {
     const interval = 1000 / rate;
@@ -91,7 +92,7 @@ async function main() {
   })();
 
   const sampler = (async () => {
-    while (placing) {
+    while (!settled) {
       try {
         samples.push({ at: Date.now(), backlog: await pendingEverywhere(), lag: await consumerLag(system.kafka) });
       } catch {
@@ -120,11 +121,12 @@ async function main() {
       await sleep(between(0.5, 1.5) * faultEveryS * 1000);
     }
     await load;
-    await sampler;
     console.log(`chaos ${elapsed()} load done; waiting for quiescence`);
-    await system.quiesce(900_000);
+    await system.quiesce(1_800_000);
   } finally {
+    settled = true;
     clearInterval(progress);
+    await sampler;
   }
 
   const f = await system.reconcile(orders, 'chaos', cancelled);
@@ -307,7 +309,7 @@ function printTable(r: ReturnType<typeof summarize>) {
   const rows: [string, string | number][] = [
     ['orders requested', r.orders],
     ['orders acknowledged (201)', r.acknowledged],
-    ['requests failed (broker-independent: DB down)', r.failedRequests],
+    ['requests failed (order-service or PostgreSQL down)', r.failedRequests],
     ['orders cancelled', r.cancelled],
     ['faults injected', r.faults],
     ...Object.entries(r.faultsByKind).map(([k, v]): [string, number] => [`  ${k}`, v]),

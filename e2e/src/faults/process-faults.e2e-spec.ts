@@ -82,17 +82,21 @@ describe('fault matrix: crashed and restarted processes', () => {
   ] as const)(
     '11. %s killed at %s, restarted',
     async (name, fp) => {
-      await system.restart(name, { FAILPOINT: fp });
+      // A short send lease: the emails the dead process held are sent again 10 s later.
+      const env = name === 'email-service' ? { EMAIL_SEND_LEASE_MS: '10000' } : {};
+      await system.restart(name, { ...env, FAILPOINT: fp });
       const orders = await system.placeOrders(10, 2);
       expect(await system.service(name).exited).toBe('SIGKILL');
-      await system.restart(name);
+      await system.restart(name, env);
       await system.quiesce();
       const f = await system.reconcile(orders, `${name}:${fp}`);
       expectClean(f);
       if (fp === 'email-after-send') {
-        // The one documented duplicate: the email sent before the crash goes out again,
-        // with the same Message-ID, so a deduplicating mail server delivers it once.
-        expect(f.duplicateEmailDeliveries).toBe(1);
+        // The one documented duplicate: emails sent before the crash and not yet marked go
+        // out again (one per sender at most), with the same Message-ID, so a deduplicating
+        // mail server delivers each once.
+        expect(f.duplicateEmailDeliveries).toBeGreaterThanOrEqual(1);
+        expect(f.duplicateEmailDeliveries).toBeLessThanOrEqual(4); // EMAIL_SEND_CONCURRENCY
         expect(f.distinctMessageIdsPerOrderMax).toBe(1);
       } else {
         expect(f.duplicateEmailDeliveries).toBe(0);

@@ -39,6 +39,11 @@ export interface KafkaInboxOptions {
   deadLetterTopicFor?: (topic: string) => string;
   /** Kafka group session timeout. Default 30 s; heartbeats go on while handlers run. */
   sessionTimeoutMs?: number;
+  /**
+   * Ceiling of the delay before the consumer reconnects after losing the broker. Default
+   * 5 s (kafkajs's own ceiling is 30 s, which left consumers idle long after a restart).
+   */
+  maxReconnectDelayMs?: number;
   /** Inbox rows older than this are deleted; keep it above the topics' retention. Default 14 days. */
   retentionDays?: number;
   /** How often inbox retention runs. Default 1 h. */
@@ -182,6 +187,7 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
   }
 
   private async connectWithRetry(): Promise<void> {
+    const maxReconnectDelay = this.options.maxReconnectDelayMs ?? 5_000;
     for (let attempt = 1; !this.closed; attempt++) {
       const sessionTimeout = this.options.sessionTimeoutMs ?? 30_000;
       const consumer = this.kafka.consumer({
@@ -190,6 +196,7 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
         heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 3)),
         // An idle fetch returns after 1 s, so shutdown and rebalances do not wait 5 s for it.
         maxWaitTimeInMs: 1_000,
+        retry: { initialRetryTime: 300, maxRetryTime: maxReconnectDelay, retries: 8 },
       });
       this.watch(consumer);
       try {
@@ -200,7 +207,7 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
         return;
       } catch (err) {
         await consumer.disconnect().catch(() => undefined);
-        const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6));
+        const delay = Math.min(maxReconnectDelay, 500 * 2 ** Math.min(attempt - 1, 6));
         this.logger.warn?.({
           msg: 'inbox consumer could not start; retrying',
           consumer: this.options.consumer,

@@ -51,4 +51,8 @@ export class OutgoingEmailRecord {
 
   @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
   sentAt!: Date | null;
+
+  /** While in the future, one sender holds the email; it is sending it or has just sent it. */
+  @Column({ name: 'claimed_until', type: 'timestamptz', nullable: true })
+  claimedUntil!: Date | null;
 }

@@ -4,15 +4,31 @@ import { failpoint } from '@shop/service-kit';
 import { DataSource } from 'typeorm';
 import { EMAIL_CONFIG } from '../emails.tokens';
 import { EmailServiceConfig } from '../../config';
-import { OutgoingEmailRecord } from '../outgoing-email.record';
+import { EmailKind } from '../outgoing-email.record';
 import { MAIL_TRANSPORT } from './mail-transport';
 
+interface LeasedEmail {
+  id: string;
+  kind: EmailKind;
+  orderId: string;
+  eventId: string;
+  messageId: string;
+  recipient: string;
+  subject: string;
+  textBody: string;
+  htmlBody: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// SMTP errors quote the rejected recipient; logs never carry addresses.
+const withoutAddresses = (message: string) => message.replace(/[^\s<>@"']+@[^\s<>"']+/g, '<address>');
+
 /**
- * Sends PENDING emails after their transaction committed, one row per transaction:
- * claim (FOR UPDATE SKIP LOCKED), send over SMTP, mark SENT, commit. EMAIL_SEND_CONCURRENCY
- * senders run this loop side by side; SKIP LOCKED keeps them off each other's rows. A crash after the
- * SMTP server accepted a message and before the commit resends it once, with the same
- * Message-ID, which lets the receiving side drop the copy.
+ * Sends PENDING emails after their transaction committed: lease one (a single UPDATE,
+ * FOR UPDATE SKIP LOCKED), send it over SMTP, mark it SENT. EMAIL_SEND_CONCURRENCY senders
+ * run this loop side by side. The lease, not an open transaction, keeps other senders off
+ * an email between the send and the mark, so a lost session or a database restart there
+ * does not send it twice; only a sender that dies there does, with the same Message-ID.
  */
 @Injectable()
 export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -45,50 +61,10 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
 
   /** Sends one pending email, if any. Returns whether one was sent. */
   async sendNext(): Promise<boolean> {
-    let sent: OutgoingEmailRecord | undefined;
+    const leasedAt = Date.now();
+    const email = await this.lease();
+    if (!email) return false;
     try {
-      return await this.claimSendAndMark((email) => (sent = email));
-    } catch (err) {
-      // The SMTP server accepted the email but the transaction that marks it SENT was lost
-      // (its session was killed): mark it on a fresh connection rather than send it again.
-      if (sent) await this.markSentAfterLostTransaction(sent);
-      throw err;
-    }
-  }
-
-  private async markSentAfterLostTransaction(email: OutgoingEmailRecord): Promise<void> {
-    for (let attempt = 1; attempt <= 10; attempt++) {
-      try {
-        await this.dataSource
-          .getRepository(OutgoingEmailRecord)
-          .update(
-            { id: email.id, status: 'PENDING' },
-            { status: 'SENT', sentAt: new Date(), attempts: email.attempts + 1 },
-          );
-        this.logger.warn({
-          msg: 'email marked sent after its transaction was lost',
-          kind: email.kind,
-          orderId: email.orderId,
-        });
-        return;
-      } catch {
-        await new Promise((r) => setTimeout(r, 500 * attempt));
-      }
-    }
-  }
-
-  private async claimSendAndMark(onSent: (email: OutgoingEmailRecord) => void): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
-      const email = await manager
-        .getRepository(OutgoingEmailRecord)
-        .createQueryBuilder('e')
-        .where("e.status = 'PENDING'")
-        .orderBy('e.created_at')
-        .limit(1)
-        .setLock('pessimistic_write')
-        .setOnLocked('skip_locked')
-        .getOne();
-      if (!email) return false;
       await this.transport.sendMail({
         from: this.config.MAIL_FROM,
         to: email.recipient,
@@ -97,22 +73,62 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
         html: email.htmlBody,
         messageId: `<${email.messageId}>`,
       });
-      onSent(email);
-      failpoint(this.config.FAILPOINT, 'email-after-send')?.();
-      await manager.update(OutgoingEmailRecord, email.id, {
-        status: 'SENT',
-        sentAt: new Date(),
-        attempts: email.attempts + 1,
-      });
-      this.logger.log({
-        msg: 'email sent',
-        kind: email.kind,
-        orderId: email.orderId,
-        eventId: email.eventId,
-        messageId: email.messageId,
-      });
-      return true;
+    } catch (err) {
+      await this.release(email, err).catch(() => undefined); // else the lease expires
+      throw err;
+    }
+    failpoint(this.config.FAILPOINT, 'email-after-send')?.();
+    await this.markSent(email, leasedAt + this.config.EMAIL_SEND_LEASE_MS);
+    this.logger.log({
+      msg: 'email sent',
+      kind: email.kind,
+      orderId: email.orderId,
+      eventId: email.eventId,
+      messageId: email.messageId,
     });
+    return true;
+  }
+
+  private async lease(): Promise<LeasedEmail | undefined> {
+    const [email] = (await this.dataSource.query(
+      `WITH leased AS (
+         UPDATE outgoing_emails SET claimed_until = now() + make_interval(secs => $1), attempts = attempts + 1
+          WHERE id = (SELECT id FROM outgoing_emails
+                       WHERE status = 'PENDING' AND (claimed_until IS NULL OR claimed_until < now())
+                       ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+          RETURNING *)
+       SELECT id, kind, order_id AS "orderId", event_id AS "eventId", message_id AS "messageId", recipient,
+              subject, text_body AS "textBody", html_body AS "htmlBody"
+         FROM leased`,
+      [this.config.EMAIL_SEND_LEASE_MS / 1000],
+    )) as LeasedEmail[];
+    return email;
+  }
+
+  /** Records SENT, retrying on fresh connections until shortly before the lease ends. */
+  private async markSent(email: LeasedEmail, leaseEndsAt: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.dataSource.query(
+          `UPDATE outgoing_emails SET status = 'SENT', sent_at = now(), claimed_until = NULL, last_error = NULL
+            WHERE id = $1`,
+          [email.id],
+        );
+        return;
+      } catch (err) {
+        const wait = Math.min(5000, 250 * 2 ** attempt);
+        if (Date.now() + wait > leaseEndsAt - 2000) throw err; // another sender may take it now
+        this.logger.warn({ msg: 'sent email not marked yet; retrying', kind: email.kind, orderId: email.orderId });
+        await sleep(wait);
+      }
+    }
+  }
+
+  private async release(email: LeasedEmail, err: unknown): Promise<void> {
+    await this.dataSource.query('UPDATE outgoing_emails SET claimed_until = NULL, last_error = $2 WHERE id = $1', [
+      email.id,
+      (err instanceof Error ? err.message : String(err)).slice(0, 500),
+    ]);
   }
 
   private async run(): Promise<void> {
@@ -127,7 +143,7 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
         failures += 1;
         this.logger.warn({
           msg: 'email could not be sent; will retry',
-          error: err instanceof Error ? err.message : String(err),
+          error: withoutAddresses(err instanceof Error ? err.message : String(err)),
           failures,
         });
       }
