@@ -21,6 +21,8 @@ const ports: Record<number, number> = {
   1025: settings.smtp.port,
   55432: settings.postgres.port,
   29092: settings.kafka.port,
+  // The app that chapter 8 builds.
+  3010: settings.servicePortBase + 9,
 };
 
 class StepFailed extends Error {}
@@ -120,8 +122,10 @@ async function runStep(step: TutorialStep): Promise<void> {
     timedOut = true;
     killGroup(child, 'SIGKILL');
   }, step.timeoutSeconds * 1000);
-  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  // 'close', not 'exit': all of the output has been read by then.
+  const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
   clearTimeout(timer);
+  if (output && !output.endsWith('\n')) process.stdout.write('\n'); // e.g. curl's JSON
   if (timedOut) throw failure(step, `timed out after ${step.timeoutSeconds}s`, output);
   if (code !== 0) throw failure(step, `exited with ${code}`, output);
   const missing = step.expect.filter((re) => !re.test(output));
@@ -146,15 +150,13 @@ async function startBackground(step: TutorialStep): Promise<void> {
       (r) => r.ok,
       () => false,
     );
-    if (ok) {
-      const missing = step.expect.filter((re) => !re.test(readLog(logFile)));
-      if (missing.length > 0)
-        throw failure(step, `output did not match ${missing.map(String).join(', ')}`, readLog(logFile));
-      return;
-    }
+    // Ready once the URL answers and the terminal shows everything expected.
+    if (ok && step.expect.every((re) => re.test(readLog(logFile)))) return;
     await sleep(500);
   }
-  throw failure(step, `${url} did not answer within ${step.timeoutSeconds}s`, readLog(logFile));
+  const missing = step.expect.filter((re) => !re.test(readLog(logFile)));
+  const also = missing.length > 0 ? ` or the output did not match ${missing.map(String).join(', ')}` : '';
+  throw failure(step, `${url} did not answer${also} within ${step.timeoutSeconds}s`, readLog(logFile));
 }
 
 const readLog = (file: string) => readFileSync(file, 'utf8');

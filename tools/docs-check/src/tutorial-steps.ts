@@ -3,7 +3,8 @@
  * marker comment; what its output must contain follows the block:
  *
  *   <!-- step -->                                  run it; it must exit 0
- *   <!-- step: background, ready <url> -->         start it (a second terminal) and wait until <url> answers 2xx
+ *   <!-- step: background, ready <url> -->         start it (a second terminal); wait until <url> answers 2xx
+ *                                                  and its output matches the expectations below it
  *   <!-- step: interrupt -->                       Ctrl-C in that second terminal (no code block)
  *   <!-- step: timeout 300 -->                     a longer limit than the default
  *   <!-- expect: <regex> -->                       after the block: the output must match (multiline)
