@@ -1,4 +1,4 @@
-import { RunningService, servicePort, serviceUrl, sleep, startService, startServices } from '@shop/infra';
+import { RunningService, servicePort, serviceUrl, sleep, startService, startServices, waitFor } from '@shop/infra';
 import { DrillOptions, place, Placed, reconcile, say, waitForOutboxPath } from './drill-support';
 
 /**
@@ -14,6 +14,8 @@ export async function relayKillDrill({ orders, run }: DrillOptions): Promise<str
     say('▶ services: order-service replica A (relay leader, failpoint relay-after-publish), replica B, consumers');
     const a = await startService('order-service', { FAILPOINT: 'relay-after-publish' });
     services.push(a);
+    // A must hold the lead before B starts, or B could take it and the failpoint never fire.
+    await waitFor('replica A to lead the relay', async () => (await leaderGauge(a.url)) === '1', 30_000);
     const bPort = servicePort('order-service') + 10;
     const b = await startService('order-service', { PORT: String(bPort) });
     services.push(b, ...(await startServices(['shipping-service', 'email-service'])));

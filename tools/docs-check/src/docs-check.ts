@@ -55,6 +55,9 @@ async function main(): Promise<number> {
   const skipped = pages.flatMap((p) => p.skipped);
   say(`${steps.length} steps in ${files.length} chapters (${skipped.length} shell blocks marked no-step)`);
 
+  // Background steps run in their own process groups: stop them if this run is stopped.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => void interruptBackgrounds().then(() => process.exit(1)));
   const before = await infraStatus();
   const infraWasUp = before.postgres && before.kafka && before.smtp;
   try {
