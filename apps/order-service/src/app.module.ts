@@ -8,6 +8,7 @@ import { OrderServiceConfig } from './config';
 import { CreateOrders1764000000100 } from './migrations/1764000000100-create-orders';
 import { IdempotencyKeyRecord, OrderRecord } from './orders/order.record';
 import { OrdersModule } from './orders/orders.module';
+import { PlaceOrderNaivelyModule } from './orders/place-order-naively/place-order-naively.module';
 
 @Module({})
 export class AppModule {
@@ -43,6 +44,7 @@ export class AppModule {
         }),
         MetricsModule,
         OrdersModule,
+        ...(config.DEMO_NAIVE_DUAL_WRITE ? [PlaceOrderNaivelyModule.forRoot(config.KAFKA_BROKERS)] : []),
       ],
     };
   }

@@ -14,6 +14,11 @@ const schema = z.object({
     .string()
     .regex(/^\d+(kb|mb)$/)
     .default('64kb'),
+  // DEMO ONLY: mounts POST /demo/naive-orders, the dual write without an outbox (npm run drill).
+  DEMO_NAIVE_DUAL_WRITE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
 });
 
 export type OrderServiceConfig = z.infer<typeof schema>;
