@@ -5,6 +5,7 @@ const schema = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: envSchemas.port(3003),
   KAFKA_BROKERS: envSchemas.brokers,
+  KAFKA_SESSION_TIMEOUT_MS: envSchemas.kafkaSessionTimeoutMs,
   KAFKA_CONSUMER_GROUP: z.string().min(1).default('email-service'),
   ...envSchemas.database,
   FAILPOINT: failpointSchema(['inbox-after-commit', 'email-after-send']),

@@ -13,6 +13,7 @@ export async function createEmailServiceApp(config: EmailServiceConfig, options:
     topics: [ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC],
     kafka: { clientId: 'email-service', brokers: config.KAFKA_BROKERS },
     dataSource: app.get(DataSource),
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     validate: parseEventData,
     hooks: { afterTransactionCommit: failpoint(config.FAILPOINT, 'inbox-after-commit') },
   });

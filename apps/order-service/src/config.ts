@@ -5,6 +5,7 @@ const schema = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: envSchemas.port(3001),
   KAFKA_BROKERS: envSchemas.brokers,
+  KAFKA_SESSION_TIMEOUT_MS: envSchemas.kafkaSessionTimeoutMs,
   KAFKA_CONSUMER_GROUP: z.string().min(1).default('order-service'),
   ...envSchemas.database,
   OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),

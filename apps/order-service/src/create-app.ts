@@ -14,6 +14,7 @@ export async function createOrderServiceApp(config: OrderServiceConfig, options:
     topics: [SHIPMENT_EVENTS_TOPIC],
     kafka: { clientId: 'order-service', brokers: config.KAFKA_BROKERS },
     dataSource: app.get(DataSource),
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     validate: parseEventData,
     hooks: { afterTransactionCommit: failpoint(config.FAILPOINT, 'inbox-after-commit') },
   });

@@ -29,6 +29,11 @@ export const envSchemas = {
         .filter(Boolean),
     )
     .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker must be host:port')).min(1)),
+  /**
+   * The consumer group's session timeout: how long a crashed consumer's partitions wait
+   * before another member takes them. Handlers heartbeat while they run, so it can be short.
+   */
+  kafkaSessionTimeoutMs: z.coerce.number().int().min(6000).max(300_000).default(10_000),
   database: {
     DB_HOST: z.string().min(1).default('127.0.0.1'),
     DB_PORT: z.coerce.number().int().min(1).max(65535).default(55432),
