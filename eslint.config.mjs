@@ -17,6 +17,8 @@ const constraints = [
   { sourceTag: 'type:platform', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:contracts'] },
   { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:tooling', 'type:contracts'] },
+  // The benchmark drives the messaging libraries on the project's infrastructure.
+  { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:messaging', 'type:contracts', 'type:tooling'] },
 ];
 
 // Integration tests may use the project's infrastructure helpers; shipped code may not.
