@@ -14,6 +14,8 @@ export async function createShippingServiceApp(config: ShippingServiceConfig, op
     kafka: { clientId: 'shipping-service', brokers: config.KAFKA_BROKERS },
     dataSource: app.get(DataSource),
     validate: parseEventData,
+    // Orders are independent of each other; only one order's events need their order.
+    partitionsConsumedConcurrently: 3,
     hooks: { afterTransactionCommit: failpoint(config.FAILPOINT, 'inbox-after-commit') },
   });
   app.get(InboxHealthIndicator).watch(inbox);
