@@ -4,6 +4,8 @@ import { benchDatabase, SERVICE_POOL_SIZE } from '../fixtures';
 import { closedLoop, percentile } from '../stats';
 import { placeOrderTransaction } from './place-order';
 
+const ROUNDS = 3;
+
 export interface PlaceOrderResult {
   rows: ResultRow[];
   /** Transactions per second with the outbox insert: the maximum rate of the next step. */
@@ -20,21 +22,26 @@ export async function placeOrderTps(durationMs: number): Promise<PlaceOrderResul
     const [{ synchronous_commit }] = await db.ds.query('SHOW synchronous_commit');
     if (synchronous_commit !== 'on') throw new Error(`synchronous_commit is ${synchronous_commit}, expected on`);
     const outbox = new Outbox({ notifyChannel: '' });
-    const run = async (label: string, withOutbox: boolean) => {
-      await closedLoop(SERVICE_POOL_SIZE, Math.min(3000, durationMs / 5), () =>
-        placeOrderTransaction(db.ds, withOutbox ? outbox : undefined).then(() => undefined),
-      );
-      const durations = await closedLoop(SERVICE_POOL_SIZE, durationMs, () =>
-        placeOrderTransaction(db.ds, withOutbox ? outbox : undefined).then(() => undefined),
-      );
+    const transaction = (withOutbox: boolean) => () =>
+      placeOrderTransaction(db.ds, withOutbox ? outbox : undefined).then(() => undefined);
+    progress(
+      `place-order transaction: ${SERVICE_POOL_SIZE} concurrent, ${ROUNDS} rounds of ${durationMs / ROUNDS / 1000}s each way`,
+    );
+    await closedLoop(SERVICE_POOL_SIZE, Math.min(3000, durationMs / 5), transaction(true)); // warm-up
+    // Alternating rounds, so load from elsewhere on the machine falls on both sides alike.
+    const samples = { without: [] as number[], with: [] as number[] };
+    for (let round = 1; round <= ROUNDS; round++) {
+      samples.without.push(...(await closedLoop(SERVICE_POOL_SIZE, durationMs / ROUNDS, transaction(false))));
+      samples.with.push(...(await closedLoop(SERVICE_POOL_SIZE, durationMs / ROUNDS, transaction(true))));
+    }
+    const summary = (label: string, durations: number[]) => {
       const tps = durations.length / (durationMs / 1000);
       const p99 = percentile(durations, 99);
       progress(`place-order ${label}: ${Math.round(tps)} TPS, p99 ${p99.toFixed(1)} ms`);
       return { tps, p99 };
     };
-    progress(`place-order transaction: ${SERVICE_POOL_SIZE} concurrent, ${durationMs / 1000}s each, warm-up first`);
-    const without = await run('without outbox', false);
-    const withOutbox = await run('with outbox', true);
+    const without = summary('without outbox', samples.without);
+    const withOutbox = summary('with outbox', samples.with);
     return {
       maxTps: withOutbox.tps,
       rows: [
