@@ -46,11 +46,12 @@ export const outboxSql = {
   // The blocked-aggregate check is a correlated subquery on outbox_failing_idx (usually
   // empty); OFFSET 0 keeps the planner from turning it into a hash anti-join over the
   // whole backlog, so a claim reads about $1 rows in seq order whatever the statistics say.
+  // $2: ids of rows in flight to the broker, left out (empty when none).
   claim: `
     SELECT o.id, o.seq, o.aggregatetype, o.aggregateid, o.type, o.payload::text AS payload, o.headers,
            o.attempts, o.created_at
       FROM outbox o
-     WHERE o.published_at IS NULL
+     WHERE o.published_at IS NULL AND o.id <> ALL($2::uuid[])
        AND NOT EXISTS (
          SELECT 1 FROM outbox f
           WHERE f.aggregatetype = o.aggregatetype AND f.aggregateid = o.aggregateid AND f.seq <= o.seq
