@@ -33,7 +33,7 @@ const sizes = quick
       backlog: 100_000,
       windowMs: 30_000,
       httpSeconds: 30,
-      consumerMessages: 20_000,
+      consumerMessages: 10_000,
       idleMs: 60_000,
       health: { small: 10_000, large: 1_000_000, baselineMs: 60_000, xminHoldMs: 300_000 },
     };

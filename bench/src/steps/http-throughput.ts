@@ -1,10 +1,10 @@
 import autocannon from 'autocannon';
-import { readFileSync } from 'node:fs';
 import { ORDER_EVENTS_TOPIC } from '@shop/contracts';
 import { RunningService, serviceUrl, startService, startServices } from '@shop/infra';
 import { atLeastRatio, progress, ResultRow, row } from '../report';
 import { admin, kafka, orderRequest } from '../fixtures';
 import { sleep } from '../stats';
+import { cpuSecondsOf } from '../cpu';
 
 export const HTTP_CONNECTIONS = 10;
 
@@ -12,12 +12,6 @@ export interface HttpResult {
   rows: ResultRow[];
   /** Orders per second through HTTP with the relay and both consumers running. */
   maxRate: number;
-}
-
-/** CPU seconds a process has used so far (Linux /proc; 100 ticks per second). */
-function cpuSeconds(pid: number | undefined): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Waits until the consumer groups have read order.placed.v1 to its end, e.g. a previous run's backlog. */
@@ -49,10 +43,10 @@ async function waitForConsumers(groups: string[]): Promise<void> {
 async function postOrders(label: string, durationSeconds: number, services: RunningService[]): Promise<number> {
   await autocannonRun(Math.min(5, Math.ceil(durationSeconds / 2))); // warm-up: JIT, pools, the relay's producer
   if (services.length > 1) await waitForConsumers(['shipping-service', 'email-service']);
-  const cpu0 = services.map((s) => cpuSeconds(s.process.pid));
+  const cpu0 = services.map((s) => cpuSecondsOf(s.process.pid));
   const result = await autocannonRun(durationSeconds);
   const cpu = services.map(
-    (s, i) => `${s.name} ${Math.round(((cpuSeconds(s.process.pid) - cpu0[i]) / durationSeconds) * 100)}%`,
+    (s, i) => `${s.name} ${Math.round(((cpuSecondsOf(s.process.pid) - cpu0[i]) / durationSeconds) * 100)}%`,
   );
   const rate = result['2xx'] / durationSeconds;
   progress(

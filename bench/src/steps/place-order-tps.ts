@@ -2,6 +2,7 @@ import { Outbox } from '@shop/outbox';
 import { atLeastRatio, atMostRatio, progress, ResultRow, row } from '../report';
 import { benchDatabase, SERVICE_POOL_SIZE } from '../fixtures';
 import { closedLoop, percentile } from '../stats';
+import { cpuSince, sampleCpu } from '../cpu';
 import { placeOrderTransaction } from './place-order';
 
 const ROUNDS = 3;
@@ -30,10 +31,22 @@ export async function placeOrderTps(durationMs: number): Promise<PlaceOrderResul
     await closedLoop(SERVICE_POOL_SIZE, Math.min(3000, durationMs / 5), transaction(true)); // warm-up
     // Alternating rounds, so load from elsewhere on the machine falls on both sides alike.
     const samples = { without: [] as number[], with: [] as number[] };
+    const cpu = { without: 0, with: 0 };
     for (let round = 1; round <= ROUNDS; round++) {
+      let c = sampleCpu();
       samples.without.push(...(await closedLoop(SERVICE_POOL_SIZE, durationMs / ROUNDS, transaction(false))));
+      cpu.without += cpuSince(c).postgres;
+      c = sampleCpu();
       samples.with.push(...(await closedLoop(SERVICE_POOL_SIZE, durationMs / ROUNDS, transaction(true))));
+      cpu.with += cpuSince(c).postgres;
     }
+    const pgMsPerTx = {
+      without: (cpu.without / samples.without.length) * 1000,
+      with: (cpu.with / samples.with.length) * 1000,
+    };
+    progress(
+      `place-order: postgres CPU per transaction ${pgMsPerTx.with.toFixed(3)} ms with outbox, ${pgMsPerTx.without.toFixed(3)} ms without`,
+    );
     const summary = (label: string, durations: number[]) => {
       const tps = durations.length / (durationMs / 1000);
       const p99 = percentile(durations, 99);
@@ -45,6 +58,14 @@ export async function placeOrderTps(durationMs: number): Promise<PlaceOrderResul
     return {
       maxTps: withOutbox.tps,
       rows: [
+        row(
+          '2. postgres CPU per place-order with outbox (baseline: without)',
+          pgMsPerTx.with,
+          pgMsPerTx.without,
+          'ms',
+          'context',
+          undefined,
+        ),
         row(
           '2. place-order TPS with outbox (baseline: without)',
           withOutbox.tps,

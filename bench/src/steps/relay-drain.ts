@@ -3,6 +3,7 @@ import { OutboxRelay, PendingRow } from '@shop/outbox';
 import { atLeastRatio, progress, ResultRow, row } from '../report';
 import { BenchDatabase, benchDatabase, createTopic, deleteTopics, kafka, relayProducerConfig } from '../fixtures';
 import { sleep } from '../stats';
+import { cpuSince, CpuSample, cpuTotal, describeCpu, sampleCpu } from '../cpu';
 
 const AGGREGATES = 1000;
 
@@ -101,6 +102,13 @@ export async function relayDrain(count: number, bytes = 500, rounds = 2): Promis
   const batchSize = 500;
   let rawSeconds = 0;
   let relaySeconds = 0;
+  const rawCpu: CpuSample = { bench: 0, postgres: 0, kafka: 0 };
+  const relayCpu: CpuSample = { bench: 0, postgres: 0, kafka: 0 };
+  const add = (sum: CpuSample, s: CpuSample) => {
+    sum.bench += s.bench;
+    sum.postgres += s.postgres;
+    sum.kafka += s.kafka;
+  };
   try {
     for (let round = 1; round <= rounds; round++) {
       progress(
@@ -114,8 +122,12 @@ export async function relayDrain(count: number, bytes = 500, rounds = 2): Promis
       );
       const messages = messagesOf(rows);
       if (messages.some((m) => Buffer.byteLength(String(m.value)) !== bytes)) throw new Error('message size is off');
+      let cpu = sampleCpu();
       const raw = await rawSend(messages, batchSize);
+      add(rawCpu, cpuSince(cpu));
+      cpu = sampleCpu();
       const relay = await relaySend(db, count, batchSize);
+      add(relayCpu, cpuSince(cpu));
       progress(
         `relay drain ${round}/${rounds}: kafkajs ${Math.round(count / raw)} msg/s, relay ${Math.round(count / relay)} msg/s`,
       );
@@ -123,7 +135,17 @@ export async function relayDrain(count: number, bytes = 500, rounds = 2): Promis
       relaySeconds += relay;
     }
     const total = count * rounds;
+    progress(`relay drain, kafkajs ${describeCpu(rawCpu, total / 1000, '1k messages')}`);
+    progress(`relay drain, relay ${describeCpu(relayCpu, total / 1000, '1k messages')}`);
     return [
+      row(
+        '1. CPU per 1k messages, all processes (baseline: kafkajs)',
+        (cpuTotal(relayCpu) / total) * 1e6,
+        (cpuTotal(rawCpu) / total) * 1e6,
+        'ms',
+        'context',
+        undefined,
+      ),
       row(
         '1. relay drain throughput (baseline: kafkajs sendBatch)',
         total / relaySeconds,
