@@ -4,7 +4,9 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { Kafka, logLevel, Partitioners, ProducerConfig } from 'kafkajs';
 import { adminConnection, createTestDatabase, kafkaBrokers } from '@shop/infra';
 import { CreateOutboxTable1764000000000, OutboxEvent } from '@shop/outbox';
-import { fixtures } from '@shop/contracts';
+import { fixtures, ORDER_EVENTS_TOPIC } from '@shop/contracts';
+import { progress } from './report';
+import { sleep } from './stats';
 
 export const kafka = new Kafka({ clientId: 'bench', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
 
@@ -130,4 +132,30 @@ export function orderPlacedEvent(orderId = randomUUID()): OutboxEvent {
     correlationId: randomUUID(),
     data: { ...data, orderId, placedAt: now },
   };
+}
+
+/** Waits until the consumer groups have read the order events to their end, e.g. a previous run's backlog. */
+export async function waitForConsumers(groups: string[]): Promise<void> {
+  const kafkaAdmin = kafka.admin();
+  await kafkaAdmin.connect();
+  try {
+    const deadline = Date.now() + 600_000;
+    for (;;) {
+      const ends = await kafkaAdmin.fetchTopicOffsets(ORDER_EVENTS_TOPIC);
+      let lag = 0;
+      for (const groupId of groups) {
+        const [committed] = await kafkaAdmin.fetchOffsets({ groupId, topics: [ORDER_EVENTS_TOPIC] });
+        for (const p of ends) {
+          const done = Number(committed?.partitions.find((c) => c.partition === p.partition)?.offset ?? -1);
+          lag += Number(p.high) - (done < 0 ? Number(p.low) : done);
+        }
+      }
+      if (lag === 0) return;
+      if (Date.now() > deadline) throw new Error(`consumers still ${lag} messages behind after 10 min`);
+      progress(`waiting for the consumers to catch up, ${lag} messages behind`);
+      await sleep(2000);
+    }
+  } finally {
+    await kafkaAdmin.disconnect();
+  }
 }

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { adminConnection, serviceUrl, startServices } from '@shop/infra';
 import { progress, ResultRow, row } from '../report';
-import { admin, orderRequest } from '../fixtures';
+import { admin, orderRequest, waitForConsumers } from '../fixtures';
 import { atRate, latencies, percentile, sleep } from '../stats';
 
 const CHANNEL = 'bench_commit';
@@ -54,8 +54,8 @@ export async function commitToConsumed(rate: number, durationMs: number, publish
     await watchCommits('shipping', 'shipments', 'order_id', shipmentsCommitted),
   ];
   try {
-    progress('commit→consumed: starting order-service and shipping-service');
-    const services = await startServices(['order-service', 'shipping-service']);
+    progress('commit→consumed: starting the three services');
+    const services = await startServices(['order-service', 'shipping-service', 'email-service']);
     try {
       // Warm-up: shipping-service has caught up once these orders have their shipments.
       await Promise.all(Array.from({ length: 20 }, placeOrder));
@@ -70,6 +70,7 @@ export async function commitToConsumed(rate: number, durationMs: number, publish
       const sent = await atRate(rate, durationMs, placeOrder);
       const end = Date.now() + 30_000;
       while (latencies(ordersCommitted, shipmentsCommitted).length < sent && Date.now() < end) await sleep(100);
+      await waitForConsumers(['shipping-service', 'email-service']); // no backlog left behind
     } finally {
       await Promise.all(services.map((s) => s.stop()));
     }

@@ -1,12 +1,11 @@
 import autocannon from 'autocannon';
-import { ORDER_EVENTS_TOPIC } from '@shop/contracts';
 import { RunningService, serviceUrl, startService, startServices } from '@shop/infra';
 import { atLeastRatio, progress, ResultRow, row } from '../report';
-import { admin, kafka, orderRequest } from '../fixtures';
-import { sleep } from '../stats';
+import { admin, orderRequest, waitForConsumers } from '../fixtures';
 import { cpuSecondsOf } from '../cpu';
 
 export const HTTP_CONNECTIONS = 10;
+const CONSUMERS = ['shipping-service', 'email-service'];
 
 export interface HttpResult {
   rows: ResultRow[];
@@ -14,35 +13,9 @@ export interface HttpResult {
   maxRate: number;
 }
 
-/** Waits until the consumer groups have read order.placed.v1 to its end, e.g. a previous run's backlog. */
-async function waitForConsumers(groups: string[]): Promise<void> {
-  const kafkaAdmin = kafka.admin();
-  await kafkaAdmin.connect();
-  try {
-    const deadline = Date.now() + 180_000;
-    for (;;) {
-      const ends = await kafkaAdmin.fetchTopicOffsets(ORDER_EVENTS_TOPIC);
-      let lag = 0;
-      for (const groupId of groups) {
-        const [committed] = await kafkaAdmin.fetchOffsets({ groupId, topics: [ORDER_EVENTS_TOPIC] });
-        for (const p of ends) {
-          const done = Number(committed?.partitions.find((c) => c.partition === p.partition)?.offset ?? -1);
-          lag += Number(p.high) - (done < 0 ? Number(p.low) : done);
-        }
-      }
-      if (lag === 0) return;
-      if (Date.now() > deadline) throw new Error(`consumers still ${lag} messages behind after 180 s`);
-      progress(`POST /orders: waiting for the consumers to catch up, ${lag} messages behind`);
-      await sleep(2000);
-    }
-  } finally {
-    await kafkaAdmin.disconnect();
-  }
-}
-
 async function postOrders(label: string, durationSeconds: number, services: RunningService[]): Promise<number> {
   await autocannonRun(Math.min(5, Math.ceil(durationSeconds / 2))); // warm-up: JIT, pools, the relay's producer
-  if (services.length > 1) await waitForConsumers(['shipping-service', 'email-service']);
+  if (services.length > 1) await waitForConsumers(CONSUMERS);
   const cpu0 = services.map((s) => cpuSecondsOf(s.process.pid));
   const result = await autocannonRun(durationSeconds);
   const cpu = services.map(
@@ -88,7 +61,11 @@ export async function httpThroughput(durationSeconds: number): Promise<HttpResul
   progress(`POST /orders: ${HTTP_CONNECTIONS} connections, ${durationSeconds}s each; starting the three services`);
   const full = await withServices(
     () => startServices(['order-service', 'shipping-service', 'email-service']),
-    (services) => postOrders('with relay and consumers', durationSeconds, services),
+    async (services) => {
+      const rate = await postOrders('with relay and consumers', durationSeconds, services);
+      await waitForConsumers(CONSUMERS); // leaves no backlog to the next step, or to the tests
+      return rate;
+    },
   );
   progress('POST /orders: starting order-service alone with OUTBOX_RELAY=off');
   const alone = await withServices(
