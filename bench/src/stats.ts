@@ -20,9 +20,15 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /**
  * Starts `task` at a steady `ratePerSecond` for `durationMs` (open loop: a slow task does
- * not delay the next start), then waits for the tasks still running.
+ * not delay the next start), then waits for the tasks still running. Returns how many
+ * started and the errors of those that failed.
  */
-export async function atRate(ratePerSecond: number, durationMs: number, task: () => Promise<void>): Promise<number> {
+export async function atRate(
+  ratePerSecond: number,
+  durationMs: number,
+  task: () => Promise<void>,
+): Promise<{ started: number; errors: unknown[] }> {
+  const errors: unknown[] = [];
   const interval = 1000 / ratePerSecond;
   const t0 = performance.now();
   const running: Promise<void>[] = [];
@@ -31,11 +37,11 @@ export async function atRate(ratePerSecond: number, durationMs: number, task: ()
     const due = t0 + started * interval;
     const wait = due - performance.now();
     if (wait > 1) await sleep(wait);
-    running.push(task());
+    running.push(task().catch((err: unknown) => void errors.push(err)));
     started += 1;
   }
   await Promise.all(running);
-  return started;
+  return { started, errors };
 }
 
 /** Runs `workers` loops of `task` for `durationMs` (closed loop); returns each task's duration in ms. */

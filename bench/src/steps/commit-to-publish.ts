@@ -64,10 +64,11 @@ export async function commitToPublish(rate: number, durationMs: number): Promise
       while (ackedAt.size === 0) await sleep(10);
       ackedAt.clear();
       progress(`commit→publish ${label}: ${Math.round(rate)} tx/s for ${durationMs / 1000}s`);
-      await atRate(rate, durationMs, async () => {
+      const { errors } = await atRate(rate, durationMs, async () => {
         const id = await placeOrderTransaction(db.ds, outbox);
         committedAt.set(id, performance.now());
       });
+      if (errors.length > 0) throw errors[0];
       const deadline = Date.now() + 15_000;
       while (ackedAt.size < committedAt.size && Date.now() < deadline) await sleep(20);
       await relay.stop();
