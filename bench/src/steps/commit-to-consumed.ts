@@ -83,14 +83,14 @@ export async function commitToConsumed(rate: number, durationMs: number, publish
     for (const stop of unwatch) await stop();
   }
   const samples = latencies(ordersCommitted, shipmentsCommitted);
-  if (samples.length < ordersCommitted.size)
-    throw new Error(`${ordersCommitted.size - samples.length} orders without shipment`);
+  const missing = ordersCommitted.size - samples.length;
+  if (missing > 0) progress(`commit→consumed: ${missing} orders had no shipment 30 s after the run`);
   const p50 = percentile(samples, 50);
   const p99 = percentile(samples, 99);
   progress(`commit→consumed: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms over ${samples.length} orders`);
   return [
     row('4. commit→consumed p50', p50, null, 'ms', 'context', undefined),
-    row('4. POST /orders failed during the run', failed, null, 'requests', 'context', undefined),
+    row('4. POST /orders failed, or no shipment within 30 s', failed + missing, null, 'orders', 'context', undefined),
     row(
       '4. commit→consumed p99 (baseline: commit→publish p99)',
       p99,
