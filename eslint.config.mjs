@@ -18,6 +18,8 @@ const constraints = [
   // Tools (the demo, the drill, docs:check) may drive the infrastructure tool.
   { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:contracts', 'type:tooling'] },
   { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:tooling', 'type:contracts'] },
+  // The benchmark drives the messaging libraries on the project's infrastructure.
+  { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:messaging', 'type:contracts', 'type:tooling'] },
 ];
 
 // Integration tests may use the project's infrastructure helpers; shipped code may not.

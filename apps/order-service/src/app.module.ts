@@ -26,7 +26,9 @@ export class AppModule {
         OutboxModule.forRootAsync({
           useFactory: () => ({
             kafka: { clientId: 'order-service', brokers: config.KAFKA_BROKERS },
+            runRelay: config.OUTBOX_RELAY === 'on',
             relay: {
+              notifyChannel: config.OUTBOX_RELAY === 'on' ? undefined : '',
               pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
               batchSize: config.OUTBOX_BATCH_SIZE,
               hooks: {

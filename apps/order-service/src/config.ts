@@ -8,6 +8,8 @@ const schema = z.object({
   KAFKA_SESSION_TIMEOUT_MS: envSchemas.kafkaSessionTimeoutMs,
   KAFKA_CONSUMER_GROUP: z.string().min(1).default('order-service'),
   ...envSchemas.database,
+  // off: this process neither relays nor NOTIFYs (Debezium publishes, or a benchmark's baseline).
+  OUTBOX_RELAY: z.enum(['on', 'off']).default('on'),
   OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   FAILPOINT: failpointSchema(['relay-after-claim', 'relay-after-publish', 'inbox-after-commit']),

@@ -15,6 +15,8 @@ export async function createShippingServiceApp(config: ShippingServiceConfig, op
     dataSource: app.get(DataSource),
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     validate: parseEventData,
+    // Orders are independent of each other; only one order's events need their order.
+    partitionsConsumedConcurrently: 3,
     hooks: { afterTransactionCommit: failpoint(config.FAILPOINT, 'inbox-after-commit') },
   });
   app.get(InboxHealthIndicator).watch(inbox);

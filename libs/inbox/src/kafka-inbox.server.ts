@@ -37,6 +37,11 @@ export interface KafkaInboxOptions {
   maxMessageBytes?: number;
   /** Dead-letter topic for a source topic. Default `<topic>.dlt`. */
   deadLetterTopicFor?: (topic: string) => string;
+  /**
+   * Partitions handled at once, each still in offset order: a handler that waits on the
+   * database no longer holds up the other partitions. Default 1.
+   */
+  partitionsConsumedConcurrently?: number;
   /** Kafka group session timeout. Default 30 s; heartbeats go on while handlers run. */
   sessionTimeoutMs?: number;
   /**
@@ -202,7 +207,11 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
       try {
         await consumer.connect();
         await consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
-        await consumer.run({ autoCommit: false, eachMessage: (payload) => this.handleMessage(payload) });
+        await consumer.run({
+          autoCommit: false,
+          partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+          eachMessage: (payload) => this.handleMessage(payload),
+        });
         this.consumer = consumer;
         return;
       } catch (err) {

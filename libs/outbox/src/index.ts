@@ -4,6 +4,7 @@ export type { OutboxEvent, OutboxHeaders } from './outbox-event';
 export { OutboxRelay } from './outbox-relay';
 export type { OutboxRelayOptions, OutboxRelayHooks, OutboxLogger } from './outbox-relay';
 export { OutboxAdmin } from './outbox-admin';
+export { outboxSql } from './outbox-store';
 export type { OutboxStats, ParkedRow, PendingRow, SqlRunner } from './outbox-store';
 export { OutboxMetrics } from './outbox-metrics';
 export { OutboxHealthIndicator } from './outbox.health';

@@ -44,6 +44,8 @@ export interface OutboxRelayOptions {
   retentionIntervalMs?: number;
   /** Rows deleted per statement; at most 10 statements per run. Default 5000. */
   retentionBatchSize?: number;
+  /** VACUUM the table after a retention run that deleted rows. Default true. */
+  vacuumAfterRetention?: boolean;
   logger?: OutboxLogger;
   metrics?: OutboxMetrics;
   hooks?: OutboxRelayHooks;
@@ -79,6 +81,7 @@ export class OutboxRelay {
   private failures = 0;
   private lastRetentionAt = 0;
   private heartbeat?: NodeJS.Timeout;
+  private vacuuming?: Promise<void>;
   private readonly commitSubscriber: EntitySubscriberInterface = {
     afterTransactionCommit: (event: TransactionCommitEvent) => {
       if (event.queryRunner.data?.[OUTBOX_ADDED]) {
@@ -107,6 +110,7 @@ export class OutboxRelay {
       retentionSeconds: 300,
       retentionIntervalMs: 10_000,
       retentionBatchSize: 5000,
+      vacuumAfterRetention: true,
       logger: silentLogger,
       ...options,
     };
@@ -137,6 +141,7 @@ export class OutboxRelay {
     this.running = false;
     this.wake();
     await this.loop;
+    await this.vacuuming;
     const i = this.dataSource.subscribers.indexOf(this.commitSubscriber);
     if (i >= 0) this.dataSource.subscribers.splice(i, 1);
     await this.dropSession();
@@ -155,7 +160,7 @@ export class OutboxRelay {
    */
   async relayBatch(): Promise<number> {
     const session = await this.ensureSession();
-    const rows: PendingRow[] = await session.query(outboxSql.claim, [this.settings.batchSize]);
+    const rows: PendingRow[] = await session.query(outboxSql.claim, [this.settings.batchSize, []]);
     if (rows.length === 0) return 0;
     await this.settings.hooks?.afterClaim?.(rows);
     try {
@@ -167,6 +172,52 @@ export class OutboxRelay {
     await this.settings.hooks?.afterPublish?.(rows);
     await this.markPublished(session, rows);
     return rows.length;
+  }
+
+  /**
+   * Publishes batch after batch, keeping the database work off the critical path: while
+   * one batch is on its way to the broker, the previous one is marked and the next one
+   * claimed (excluding the rows in flight). One request stays in flight, so per-aggregate
+   * order holds as in `relayBatch`. On any failure the claimed-ahead batch is dropped
+   * unsent; on a refused record the batch goes row by row as in `relayBatch`. Returns true
+   * when it stopped with more to do (time for retention, or stopping).
+   */
+  private async drain(): Promise<boolean> {
+    const session = await this.ensureSession();
+    const { batchSize, retentionIntervalMs, hooks } = this.settings;
+    let rows: PendingRow[] = await session.query(outboxSql.claim, [batchSize, []]);
+    let sent: PendingRow[] = [];
+    try {
+      while (rows.length > 0) {
+        await hooks?.afterClaim?.(rows);
+        const inFlight = rows;
+        const sending = this.send(inFlight).then(
+          () => undefined,
+          (err: unknown) => ({ err }),
+        );
+        const previous = sent;
+        sent = [];
+        const full = inFlight.length === batchSize;
+        const database = this.markPublished(session, previous).then(() =>
+          full ? (session.query(outboxSql.claim, [batchSize, inFlight.map((r) => r.id)]) as Promise<PendingRow[]>) : [],
+        );
+        const failed = await sending;
+        const next = await database;
+        if (failed) {
+          if (!isRecordError(failed.err)) throw new BrokerUnavailableError(errorMessage(failed.err));
+          await this.publishOneByOne(session, inFlight);
+          return true;
+        }
+        await hooks?.afterPublish?.(inFlight);
+        sent = inFlight;
+        rows = next;
+        if (!this.running || Date.now() - this.lastRetentionAt >= retentionIntervalMs) return rows.length > 0;
+      }
+      return false;
+    } finally {
+      // The last batch sent is marked here; a failure above leaves it to be sent again.
+      if (sent.length > 0 && !session.isBroken) await this.markPublished(session, sent);
+    }
   }
 
   /** Deletes published rows past retention, in bounded statements. Returns rows deleted. */
@@ -186,17 +237,17 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     while (this.running) {
-      let published = 0;
+      let more = false;
       try {
         if (!(await this.lead())) {
           await this.sleep(this.settings.standbyRetryMs);
           continue;
         }
         this.wakePending = false;
-        published = await this.relayBatch();
+        more = await this.drain();
         if (Date.now() - this.lastRetentionAt >= this.settings.retentionIntervalMs) {
           this.lastRetentionAt = Date.now();
-          await this.applyRetention();
+          if ((await this.applyRetention()) > 0) this.vacuum();
         }
         if (this.failures > 0) this.settings.logger.log('outbox relay recovered', { failures: this.failures });
         this.failures = 0;
@@ -212,10 +263,27 @@ export class OutboxRelay {
         await this.sleep(this.backoff(this.failures));
         continue;
       }
-      // A full batch means more may be waiting; a wake-up during the batch means more came.
-      if (published === this.settings.batchSize || this.wakePending) continue;
+      // A drain cut short means more is waiting; a wake-up during it means more came.
+      if (more || this.wakePending) continue;
       await this.sleep(this.settings.pollIntervalMs);
     }
+  }
+
+  /**
+   * Autovacuum visits a table at most once per autovacuum_naptime (a cluster setting,
+   * default 1 min); a busy outbox piles up a minute of dead rows meanwhile, and every claim
+   * walks their index entries. After retention the table is small, so vacuuming it is
+   * cheap. It runs on a pool connection, beside the relay loop, one at a time.
+   */
+  private vacuum(): void {
+    if (!this.settings.vacuumAfterRetention || this.vacuuming) return;
+    this.vacuuming = this.dataSource
+      .query('VACUUM outbox')
+      .then(
+        () => undefined,
+        (err: unknown) => this.settings.logger.warn('outbox vacuum failed', { error: errorMessage(err) }),
+      )
+      .finally(() => (this.vacuuming = undefined));
   }
 
   /** True while this relay holds the leader lock; tries to take it otherwise. */

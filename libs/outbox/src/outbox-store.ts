@@ -43,19 +43,21 @@ export interface OutboxStats {
  * only, so order is kept per aggregate and other aggregates flow on.
  */
 export const outboxSql = {
+  // The blocked-aggregate check is a correlated subquery on outbox_failing_idx (usually
+  // empty); OFFSET 0 keeps the planner from turning it into a hash anti-join over the
+  // whole backlog, so a claim reads about $1 rows in seq order whatever the statistics say.
+  // $2: ids of rows in flight to the broker, left out (empty when none).
   claim: `
-    WITH blocked AS (
-      SELECT aggregatetype, aggregateid, min(seq) AS seq
-        FROM outbox
-       WHERE published_at IS NULL AND attempts > 0
-         AND (parked_at IS NOT NULL OR next_attempt_at > clock_timestamp())
-       GROUP BY aggregatetype, aggregateid)
     SELECT o.id, o.seq, o.aggregatetype, o.aggregateid, o.type, o.payload::text AS payload, o.headers,
            o.attempts, o.created_at
       FROM outbox o
-     WHERE o.published_at IS NULL
-       AND NOT EXISTS (SELECT 1 FROM blocked b
-                        WHERE b.aggregatetype = o.aggregatetype AND b.aggregateid = o.aggregateid AND b.seq <= o.seq)
+     WHERE o.published_at IS NULL AND o.id <> ALL($2::uuid[])
+       AND NOT EXISTS (
+         SELECT 1 FROM outbox f
+          WHERE f.aggregatetype = o.aggregatetype AND f.aggregateid = o.aggregateid AND f.seq <= o.seq
+            AND f.published_at IS NULL AND f.attempts > 0
+            AND (f.parked_at IS NOT NULL OR f.next_attempt_at > clock_timestamp())
+         OFFSET 0)
      ORDER BY o.seq
      LIMIT $1`,
   markPublished: `

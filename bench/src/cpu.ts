@@ -1,0 +1,66 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { INFRA_DIR } from '@shop/infra';
+
+const TICKS_PER_SECOND = 100;
+
+/** utime, stime, cutime, cstime of a process, in seconds, and its parent (Linux /proc). */
+function procStat(pid: number): { ppid: number; own: number; children: number } | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const n = (i: number) => Number(fields[i]) / TICKS_PER_SECOND;
+    return { ppid: Number(fields[1]), own: n(11) + n(12), children: n(13) + n(14) };
+  } catch {
+    return undefined; // gone, or no /proc
+  }
+}
+
+/** CPU seconds a process has used so far; NaN when it cannot be read. */
+export function cpuSecondsOf(pid: number | undefined): number {
+  return pid === undefined ? NaN : (procStat(pid)?.own ?? NaN);
+}
+
+const readPid = (file: string) => Number(readFileSync(file, 'utf8').split('\n')[0]);
+
+/** PostgreSQL's CPU: the postmaster, its live children, and the children it has reaped. */
+function postgresSeconds(): number {
+  const postmaster = readPid(join(INFRA_DIR, 'postgres/data/postmaster.pid'));
+  const root = procStat(postmaster);
+  if (!root) return NaN;
+  let total = root.own + root.children;
+  for (const entry of readdirSync('/proc')) {
+    const stat = /^\d+$/.test(entry) ? procStat(Number(entry)) : undefined;
+    if (stat?.ppid === postmaster) total += stat.own;
+  }
+  return total;
+}
+
+export interface CpuSample {
+  bench: number;
+  postgres: number;
+  kafka: number;
+}
+
+/** CPU seconds used so far by this process, the native PostgreSQL cluster and the Kafka broker. */
+export function sampleCpu(): CpuSample {
+  const usage = process.cpuUsage();
+  let postgres = NaN;
+  let kafka = NaN;
+  try {
+    postgres = postgresSeconds();
+    kafka = cpuSecondsOf(readPid(join(INFRA_DIR, 'kafka/kafka.pid')));
+  } catch {
+    // docker mode: no pid files here; the figures are left out
+  }
+  return { bench: (usage.user + usage.system) / 1e6, postgres, kafka };
+}
+
+export const cpuSince = (from: CpuSample): CpuSample => {
+  const now = sampleCpu();
+  return { bench: now.bench - from.bench, postgres: now.postgres - from.postgres, kafka: now.kafka - from.kafka };
+};
+
+export const cpuTotal = (s: CpuSample) => s.bench + s.postgres + s.kafka;
+
+export const describeCpu = (s: CpuSample, per: number, unit: string) =>
+  `CPU per ${unit}: node ${((s.bench / per) * 1000).toFixed(2)} ms, postgres ${((s.postgres / per) * 1000).toFixed(2)} ms, kafka ${((s.kafka / per) * 1000).toFixed(2)} ms`;

@@ -1,0 +1,98 @@
+import { Outbox, OutboxRelay } from '@shop/outbox';
+import { atMost, progress, ResultRow, row } from '../report';
+import { benchDatabase, createTopic, deleteTopics, kafka, relayProducerConfig } from '../fixtures';
+import { atRate, latencies, percentile, sleep } from '../stats';
+import { placeOrderTransaction } from './place-order';
+
+/**
+ * What the broker alone takes: one message at a time, sent and acknowledged (acks=all)
+ * with the relay's producer settings. No relay can publish faster than this.
+ */
+async function brokerAck(topic: string, count: number) {
+  const producer = kafka.producer(relayProducerConfig);
+  await producer.connect();
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < count + 10; i++) {
+      const t = performance.now();
+      await producer.send({ topic, acks: -1, messages: [{ key: `ack-${i}`, value: 'x'.repeat(500) }] });
+      if (i >= 10) samples.push(performance.now() - t); // the first sends connect and warm up
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  const result = { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+  progress(`kafkajs send→ack alone: p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms`);
+  return result;
+}
+
+export interface CommitToPublishResult {
+  rows: ResultRow[];
+  p99: number;
+}
+
+/**
+ * Metric 3: from the commit of a place-order transaction to the broker's ack of its event,
+ * at `rate` transactions per second, as order-service runs it: the relay in the writers'
+ * process, woken after each commit. Then once more with polling only (the relay on its own
+ * pool, which sees no commits, and no NOTIFY), to show what the wake-up buys.
+ */
+export async function commitToPublish(rate: number, durationMs: number): Promise<CommitToPublishResult> {
+  const db = await benchDatabase('bench_latency', 'orders');
+  const topic = await createTopic('latency');
+  try {
+    const measure = async (label: string, wake: boolean) => {
+      const committedAt = new Map<string, number>();
+      const ackedAt = new Map<string, number>();
+      const relayDs = wake ? db.ds : await db.connect();
+      const relay = new OutboxRelay(relayDs, kafka, {
+        name: `bench-latency-${label}`,
+        topicFor: () => topic,
+        notifyChannel: wake ? 'outbox' : '',
+        hooks: {
+          afterPublish: (rows) => {
+            const now = performance.now();
+            for (const r of rows) ackedAt.set(r.id, now);
+          },
+        },
+      });
+      const outbox = wake ? new Outbox({ localRelay: relay }) : new Outbox({ notifyChannel: '' });
+      await relay.start();
+      while (!relay.isLeader) await sleep(10);
+      // The first publish connects the producer; it is not part of any transaction's latency.
+      await placeOrderTransaction(db.ds, outbox);
+      while (ackedAt.size === 0) await sleep(10);
+      ackedAt.clear();
+      progress(`commit→publish ${label}: ${Math.round(rate)} tx/s for ${durationMs / 1000}s`);
+      const { errors } = await atRate(rate, durationMs, async () => {
+        const id = await placeOrderTransaction(db.ds, outbox);
+        committedAt.set(id, performance.now());
+      });
+      if (errors.length > 0) throw errors[0];
+      const deadline = Date.now() + 15_000;
+      while (ackedAt.size < committedAt.size && Date.now() < deadline) await sleep(20);
+      await relay.stop();
+      const samples = latencies(committedAt, ackedAt);
+      if (samples.length < committedAt.size)
+        throw new Error(`${committedAt.size - samples.length} events not published`);
+      const result = { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+      progress(`commit→publish ${label}: p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms`);
+      return result;
+    };
+    const woken = await measure('woken on commit', true);
+    const polling = await measure('polling only', false);
+    const ack = await brokerAck(topic, 300);
+    return {
+      p99: woken.p99,
+      rows: [
+        row('3. commit→publish p50 (baseline: polling only)', woken.p50, polling.p50, 'ms', '≤ 5 ms', atMost(5)),
+        row('3. commit→publish p99 (baseline: polling only)', woken.p99, polling.p99, 'ms', '≤ 25 ms', atMost(25)),
+        row('3. kafkajs send→ack of one message, p50', ack.p50, null, 'ms', 'context', undefined),
+        row('3. kafkajs send→ack of one message, p99', ack.p99, null, 'ms', 'context', undefined),
+      ],
+    };
+  } finally {
+    await db.drop();
+    await deleteTopics([topic]);
+  }
+}

@@ -1,0 +1,131 @@
+import { Controller, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { DataSource, EntityManager } from 'typeorm';
+import { logLevel } from 'kafkajs';
+import { kafkaBrokers } from '@shop/infra';
+import { parseEventData, OrderPlacedV1, orderPlacedV1 } from '@shop/contracts';
+import { CreateInboxTable1764000000001, InboxContext, KafkaInboxServer } from '@shop/inbox';
+import { atLeastRatio, progress, ResultRow, row } from '../report';
+import { benchDatabase, createTopic, deleteTopics, kafka, orderPlacedEvent } from '../fixtures';
+import { sleep } from '../stats';
+
+/** The effect both consumers commit: a shipment-like row per order, as shipping-service writes. */
+const recordEffect = (manager: EntityManager, event: OrderPlacedV1) =>
+  manager.query('INSERT INTO effects (order_id, item_count) VALUES ($1, $2) ON CONFLICT (order_id) DO NOTHING', [
+    event.orderId,
+    event.items.reduce((n, i) => n + i.quantity, 0),
+  ]);
+
+@Controller()
+class EffectHandler {
+  @EventPattern(orderPlacedV1.type)
+  async handle(@Payload() event: OrderPlacedV1, @Ctx() ctx: InboxContext) {
+    await recordEffect(ctx.manager, event);
+  }
+}
+
+@Module({ controllers: [EffectHandler] })
+class EffectModule {}
+
+/** Handled messages per second from the first to the last, so group joining is not counted. */
+function rateOf(times: number[]): number {
+  return (times.length - 1) / ((times[times.length - 1] - times[0]) / 1000);
+}
+
+async function waitForCount(times: number[], count: number, label: string): Promise<void> {
+  const deadline = Date.now() + 600_000;
+  let lastReport = Date.now();
+  while (times.length < count) {
+    if (Date.now() > deadline) throw new Error(`${label}: ${times.length}/${count} handled after 10 min`);
+    if (Date.now() - lastReport > 5000) {
+      lastReport = Date.now();
+      progress(`consumer ${label}: ${times.length.toLocaleString('en-US')}/${count.toLocaleString('en-US')}`);
+    }
+    await sleep(20);
+  }
+}
+
+/** With the inbox: the library's transport, one transaction per message with its inbox row. */
+async function withInbox(ds: DataSource, topic: string, count: number): Promise<number> {
+  const times: number[] = [];
+  const server = new KafkaInboxServer({
+    consumer: 'bench-inbox',
+    topics: [topic],
+    kafka: { clientId: 'bench-inbox', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING },
+    dataSource: ds,
+    validate: parseEventData,
+    hooks: { afterTransactionCommit: () => void times.push(performance.now()) },
+  });
+  const app = await NestFactory.createMicroservice(EffectModule, { strategy: server, logger: false });
+  await app.listen();
+  try {
+    await waitForCount(times, count, 'with inbox');
+  } finally {
+    await app.close();
+  }
+  return rateOf(times);
+}
+
+/** Without: the same consumer settings, validation, transaction and offset commit, no inbox row. */
+async function withoutInbox(ds: DataSource, topic: string, count: number): Promise<number> {
+  const times: number[] = [];
+  const consumer = kafka.consumer({
+    groupId: 'bench-plain',
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    maxWaitTimeInMs: 1_000,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ partition, message }) => {
+      const event = parseEventData(JSON.parse(String(message.value))) as OrderPlacedV1;
+      await ds.transaction((manager) => recordEffect(manager, event));
+      times.push(performance.now());
+      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+    },
+  });
+  try {
+    await waitForCount(times, count, 'without inbox');
+  } finally {
+    await consumer.disconnect();
+  }
+  return rateOf(times);
+}
+
+/** Metric 5: consumer throughput with the inbox dedup vs without it, over the same messages. */
+export async function consumerThroughput(count: number): Promise<ResultRow[]> {
+  const db = await benchDatabase('bench_consumer');
+  const topic = await createTopic('consumer');
+  try {
+    const runner = db.ds.createQueryRunner();
+    await new CreateInboxTable1764000000001().up(runner).finally(() => runner.release());
+    await db.ds.query('CREATE TABLE effects (order_id uuid PRIMARY KEY, item_count int NOT NULL)');
+    progress(`consumer: producing ${count.toLocaleString('en-US')} order.placed.v1 events`);
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let i = 0; i < count; i += 1000) {
+      const messages = Array.from({ length: Math.min(1000, count - i) }, () => {
+        const event = orderPlacedEvent();
+        return { key: event.aggregateId, value: JSON.stringify(event), headers: { id: event.id, type: event.type } };
+      });
+      await producer.send({ topic, acks: -1, messages });
+    }
+    await producer.disconnect();
+    progress('consumer: without inbox');
+    const plain = await withoutInbox(db.ds, topic, count);
+    progress(`consumer without inbox: ${Math.round(plain)} msg/s`);
+    await db.ds.query('TRUNCATE effects');
+    progress('consumer: with inbox');
+    const inbox = await withInbox(db.ds, topic, count);
+    progress(`consumer with inbox: ${Math.round(inbox)} msg/s`);
+    return [
+      row('5. consumer with inbox dedup (baseline: without)', inbox, plain, 'msg/s', '≥ 0.80×', atLeastRatio(0.8)),
+    ];
+  } finally {
+    await db.drop();
+    await deleteTopics([topic]);
+  }
+}
