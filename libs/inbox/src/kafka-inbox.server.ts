@@ -42,6 +42,8 @@ export interface KafkaInboxOptions {
    * database no longer holds up the other partitions. Default 1.
    */
   partitionsConsumedConcurrently?: number;
+  /** Offsets of handled messages are committed this often (or every 100). Default 1000 ms. */
+  commitIntervalMs?: number;
   /** Kafka group session timeout. Default 30 s; heartbeats go on while handlers run. */
   sessionTimeoutMs?: number;
   /**
@@ -208,7 +210,13 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
         await consumer.connect();
         await consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
         await consumer.run({
-          autoCommit: false,
+          // An offset is marked only after its transaction committed; marked offsets are
+          // committed every second or 100 messages (and at rebalance and shutdown), not one
+          // broker round trip per message. A crash redelivers the unmarked rest, and the
+          // inbox absorbs those copies.
+          autoCommit: true,
+          autoCommitInterval: this.options.commitIntervalMs ?? 1_000,
+          autoCommitThreshold: 100,
           partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
           eachMessage: (payload) => this.handleMessage(payload),
         });
@@ -272,8 +280,7 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     } finally {
       clearInterval(beat);
     }
-    await this.consumer?.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
-    this.lastProgressAt = Date.now();
+    this.lastProgressAt = Date.now(); // returning marks the offset for the next commit
   }
 
   private async process(value: Buffer | null, meta: InboxMessageMeta): Promise<void> {
