@@ -97,6 +97,11 @@ export function startSmtpSink(opts: { smtpPort: number; apiPort: number; host: s
     send(404, { error: 'not found' });
   });
 
+  // A client killed mid-session (the fault tests do that) resets its connection; that
+  // ends the connection, not the server.
+  smtp.on('error', (err: Error) =>
+    console.error(JSON.stringify({ level: 40, msg: 'smtp connection error', error: err.message })),
+  );
   smtp.listen(opts.smtpPort, opts.host);
   api.listen(opts.apiPort, opts.host);
   return {
