@@ -1,8 +1,17 @@
 /** What the drills share: placing orders, waiting for delivery, and counting what arrived. */
 import { Kafka, logLevel } from 'kafkajs';
-import { Client } from 'pg';
 import { ORDER_EVENTS_TOPIC } from '@shop/contracts';
-import { adminConnection, kafkaBrokers, mailApiUrl, readTopic, serviceUrl, sleep, waitFor } from '@shop/infra';
+import {
+  kafkaBrokers,
+  mailApiUrl,
+  queryAsAdmin as queryDb,
+  readWholeTopic,
+  serviceUrl,
+  sleep,
+  waitFor,
+} from '@shop/infra';
+
+export { queryDb, readWholeTopic };
 
 export type Path = 'naive' | 'outbox';
 const endpoints: Record<Path, string> = { naive: '/demo/naive-orders', outbox: '/orders' };
@@ -166,28 +175,4 @@ export function printTable(headings: string[], rows: (string | number)[][]): voi
 export async function mailbox() {
   const res = await fetch(`${mailApiUrl()}/api/v1/messages`);
   return ((await res.json()) as { messages: { To: { Address: string }[]; Subject: string }[] }).messages;
-}
-
-/** Every message on the topic, from offset 0 to its current end. */
-export async function readWholeTopic(topic: string) {
-  const admin = kafka.admin();
-  await admin.connect();
-  const end = (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
-  await admin.disconnect();
-  const reader = await readTopic(topic);
-  try {
-    return await reader.waitFor(end, () => true, 60_000);
-  } finally {
-    await reader.stop();
-  }
-}
-
-export async function queryDb(database: string, sql: string, params: unknown[] = []) {
-  const client = new Client(adminConnection(database));
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
 }

@@ -94,7 +94,11 @@ async function main() {
   const sampler = (async () => {
     while (!settled) {
       try {
-        samples.push({ at: Date.now(), backlog: await pendingEverywhere(), lag: await consumerLag(system.kafka) });
+        // A probe that hangs on a frozen broker must not freeze the figures.
+        const probe = Promise.all([pendingEverywhere(), consumerLag(system.kafka)]);
+        probe.catch(() => undefined); // a late failure after the timeout is of no interest
+        const [backlog, lag] = await Promise.race([probe, sleep(5000).then(() => Promise.reject(new Error('slow')))]);
+        samples.push({ at: Date.now(), backlog, lag });
       } catch {
         // the database or the broker is down right now; the next sample will tell
       }

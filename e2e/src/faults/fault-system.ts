@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
 import { ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
 import {
-  adminConnection,
   kafkaBrokers,
   mailApiUrl,
-  readTopic,
+  queryAsAdmin as queryDb,
+  readWholeTopic as readAll,
   RunningService,
   ServiceName,
   servicePort,
@@ -306,27 +305,4 @@ export async function pendingOutbox(database = 'orders'): Promise<number> {
   return (await queryDb(database, 'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL'))[0].n;
 }
 
-export async function queryDb(database: string, sql: string, params: unknown[] = []) {
-  const client = new Client(adminConnection(database));
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-/** Every message on a topic, from offset 0 to the current end. */
-export async function readAll(topic: string) {
-  const kafka = new Kafka({ clientId: 'fault-reader', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  const end = (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
-  await admin.disconnect();
-  const reader = await readTopic(topic);
-  try {
-    return await reader.waitFor(end, () => true, 60_000);
-  } finally {
-    await reader.stop();
-  }
-}
+export { queryDb, readAll };

@@ -15,12 +15,12 @@ export {
 export type { InfraMode, InfraStatus } from './infra';
 export { settings, serviceDatabases, kafkaBrokers, mailApiUrl, ROOT_DIR, INFRA_DIR } from './settings';
 export { startNativeKafka, stopNativeKafka, signalKafka } from './native-kafka';
-export { startNativePostgres, stopNativePostgres, adminConnection } from './native-postgres';
+export { startNativePostgres, stopNativePostgres, adminConnection, queryAsAdmin } from './native-postgres';
 export { InfraError, sleep, waitFor, portOpen } from './process-utils';
 export { createTestDatabase } from './test-database';
 export { startService, startServices, serviceUrl, servicePort, serviceEnv, logDir } from './services';
 export type { ServiceName, RunningService } from './services';
-export { readTopic } from './topic-reader';
+export { readTopic, readWholeTopic } from './topic-reader';
 export type { ReadMessage } from './topic-reader';
 export { spawnTs, runTs } from './ts-process';
 export { TcpProxy } from './tcp-proxy';

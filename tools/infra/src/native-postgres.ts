@@ -104,3 +104,18 @@ export function adminConnection(database: string) {
     database,
   };
 }
+
+/** One query as the admin role, on a connection of its own; for tests and drills. */
+export async function queryAsAdmin<T = Record<string, any>>( // eslint-disable-line @typescript-eslint/no-explicit-any
+  database: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const client = new Client(adminConnection(database));
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}

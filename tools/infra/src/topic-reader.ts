@@ -35,3 +35,17 @@ export async function readTopic(topic: string) {
     stop: () => consumer.disconnect(),
   };
 }
+
+/** Every message on a topic, from offset 0 to its current end, duplicates included. */
+export async function readWholeTopic(topic: string, timeoutMs = 60_000): Promise<ReadMessage[]> {
+  const admin = new Kafka({ clientId: 'topic-reader', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  const end = (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  await admin.disconnect();
+  const reader = await readTopic(topic);
+  try {
+    return await reader.waitFor(end, () => true, timeoutMs);
+  } finally {
+    await reader.stop();
+  }
+}
