@@ -233,7 +233,7 @@ function faultCatalogue(
         await admin.connect();
         await admin.query(
           `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-            WHERE datname IN ('shipping', 'email') AND pid <> pg_backend_pid()`,
+            WHERE usename IN ('shipping_service', 'email_service')`,
         );
         await admin.end();
       },

@@ -77,7 +77,7 @@ describe('fault matrix: the databases', () => {
       for (let i = 0; i < 20; i++) {
         const { rowCount } = await admin.query(
           `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-            WHERE datname IN ('shipping', 'email') AND pid <> pg_backend_pid()`,
+            WHERE usename IN ('shipping_service', 'email_service')`,
         );
         terminated += rowCount ?? 0;
         await sleep(150);

@@ -111,7 +111,9 @@ export async function queryAsAdmin<T = Record<string, any>>( // eslint-disable-l
   sql: string,
   params: unknown[] = [],
 ): Promise<T[]> {
-  const client = new Client(adminConnection(database));
+  const client = new Client({ ...adminConnection(database), application_name: 'infra-admin' });
+  // A session terminated by a fault test fails this query; it must not crash the caller.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     return (await client.query(sql, params)).rows as T[];
