@@ -65,7 +65,7 @@ async function main() {
 
   const faults = faultCatalogue(system, proxy, orderEnv);
   const injected: Record<string, number> = {};
-  const repairs: { kind: string; at: number }[] = [];
+  const repairs: { kind: string; startedAt: number; at: number }[] = [];
   const samples: { at: number; backlog: number; lag: number }[] = [];
   const orders: PlacedOrder[] = [];
   const cancelled: string[] = [];
@@ -119,9 +119,10 @@ async function main() {
     while (placing && Date.now() - t0 < (durationS - faultEveryS) * 1000) {
       const fault = faults[Math.floor(random() * faults.length)];
       console.log(`chaos ${elapsed()} fault: ${fault.kind}`);
+      const startedAt = Date.now();
       await fault.run();
       injected[fault.kind] = (injected[fault.kind] ?? 0) + 1;
-      repairs.push({ kind: fault.kind, at: Date.now() });
+      repairs.push({ kind: fault.kind, startedAt, at: Date.now() });
       await sleep(between(0.5, 1.5) * faultEveryS * 1000);
     }
     await load;
@@ -269,13 +270,16 @@ function summarize(
   f: Figures,
   injected: Record<string, number>,
   samples: { at: number; backlog: number; lag: number }[],
-  repairs: { kind: string; at: number }[],
+  repairs: { kind: string; startedAt: number; at: number }[],
   deadLetters: number,
   malformed?: { count?: number },
 ) {
-  // Recovery: from a repair until the backlog and the lag are back under one second of load.
+  // Recovery: from a repair until the backlog plus lag is back to where it stood before
+  // the fault (plus one second of load); a saturated system is not blamed on one fault.
   const recoveries = repairs.map((r) => {
-    const back = samples.find((s) => s.at >= r.at && s.backlog + s.lag <= rate);
+    const before = samples.filter((s) => s.at <= r.startedAt).at(-1);
+    const ceiling = (before ? before.backlog + before.lag : 0) + rate;
+    const back = samples.find((s) => s.at >= r.at && s.backlog + s.lag <= ceiling);
     return { kind: r.kind, ms: back ? back.at - r.at : NaN };
   });
   const longest = recoveries.filter((r) => !Number.isNaN(r.ms)).sort((a, b) => b.ms - a.ms)[0];
