@@ -300,9 +300,8 @@ function summarize(
       f.ordersWithoutEmail +
       f.shipmentsNotCancelled +
       f.cancellationEmailsMissing,
-    duplicateEffects:
-      f.duplicateShipments + Math.max(0, f.distinctMessageIdsPerOrderMax - 1) + f.duplicateCancellationEmails,
-    resentWithSameMessageId: f.duplicateEmailDeliveries,
+    duplicateEffects: f.duplicateShipments + f.emailsWithSecondMessageId,
+    resentWithSameMessageId: f.emailsResentWithSameMessageId,
     duplicatesOnTopic: f.duplicatesOnTopic,
     outOfOrder: f.outOfOrderOnTopic + f.consumedOutOfOrder,
     deadLetters,

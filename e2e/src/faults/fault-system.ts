@@ -239,14 +239,17 @@ export class FaultSystem {
     };
     const cancelledEmails = new Set(orders.filter((o) => cancelled.includes(o.orderId ?? '')).map((o) => o.email));
     const confirmations = new Map<string, string[]>();
-    const cancellations = new Map<string, number>();
+    const cancellations = new Map<string, string[]>();
     for (const m of mail.messages) {
       const to = m.To[0]?.Address;
       if (ackedEmails.has(to) && m.Subject.endsWith('is confirmed'))
         confirmations.set(to, [...(confirmations.get(to) ?? []), m.MessageID]);
       if (cancelledEmails.has(to) && m.Subject.endsWith('was cancelled'))
-        cancellations.set(to, (cancellations.get(to) ?? 0) + 1);
+        cancellations.set(to, [...(cancellations.get(to) ?? []), m.MessageID]);
     }
+    // A copy with the same Message-ID is a resend a mail server can drop; another ID is a second email.
+    const sent = [...confirmations.values(), ...cancellations.values()];
+    const distinct = (ids: string[]) => new Set(ids).size;
     const figures = {
       acknowledged: acked.length,
       failedRequests: orders.length - acked.length,
@@ -266,7 +269,9 @@ export class FaultSystem {
       consumedOutOfOrder: cancelledShipments.filter((s) => s.item_count === 0).length,
       shipmentsNotCancelled: cancelled.length - cancelledShipments.filter((s) => s.status === 'CANCELLED').length,
       cancellationEmailsMissing: cancelledEmails.size - cancellations.size,
-      duplicateCancellationEmails: [...cancellations.values()].reduce((sum, n) => sum + n - 1, 0),
+      duplicateCancellationEmails: [...cancellations.values()].reduce((sum, ids) => sum + ids.length - 1, 0),
+      emailsResentWithSameMessageId: sent.reduce((sum, ids) => sum + ids.length - distinct(ids), 0),
+      emailsWithSecondMessageId: sent.reduce((sum, ids) => sum + distinct(ids) - 1, 0),
     };
     console.log(
       `reconcile[${label}]: ${Object.entries(figures)
