@@ -2,7 +2,8 @@
  * `npm run chaos`: a randomized soak. Orders flow at a set rate for a set duration while
  * faults drawn from the fault matrix hit the broker, the network, the services and
  * PostgreSQL; then everything is reconciled. Options: --rate <orders/s> (default 40),
- * --duration <s> (default 250), --fault-every <s> (default 7), --seed <n>.
+ * --duration <s> (default 250), --fault-every <s> (default 7), --min-faults <n> (the load
+ * goes on past the duration until that many faults were injected; default 1), --seed <n>.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,6 +42,7 @@ function option(name: string, fallback: number): number {
 const rate = option('rate', 40);
 const durationS = option('duration', 250);
 const faultEveryS = option('fault-every', 7);
+const minFaults = option('min-faults', 1);
 let seed = option('seed', Date.now() % 100_000);
 const startSeed = seed;
 // A small deterministic generator, so a run can be repeated with --seed.
@@ -65,6 +67,7 @@ async function main() {
 
   const faults = faultCatalogue(system, proxy, orderEnv);
   const injected: Record<string, number> = {};
+  const injectedCount = () => Object.values(injected).reduce((a, b) => a + b, 0);
   const repairs: { kind: string; startedAt: number; at: number }[] = [];
   const samples: { at: number; backlog: number; lag: number }[] = [];
   const orders: PlacedOrder[] = [];
@@ -76,7 +79,7 @@ async function main() {
     const interval = 1000 / rate;
     let due = Date.now();
     const inflight = new Set<Promise<void>>();
-    while (Date.now() - t0 < durationS * 1000) {
+    while (Date.now() - t0 < durationS * 1000 || injectedCount() < minFaults) {
       const p = system.placeOrders(1, 1).then(async ([o]) => {
         orders.push(o);
         // Every tenth order is cancelled: two events per order whose order must hold.
@@ -108,7 +111,7 @@ async function main() {
 
   const progress = setInterval(() => {
     const last = samples.at(-1);
-    const total = Object.values(injected).reduce((a, b) => a + b, 0);
+    const total = injectedCount();
     console.log(
       `chaos ${elapsed()} orders=${orders.length} acked=${orders.filter((o) => o.orderId).length} faults=${total} backlog=${last?.backlog ?? '?'} lag=${last?.lag ?? '?'}`,
     );
@@ -116,7 +119,7 @@ async function main() {
 
   try {
     await sleep(faultEveryS * 1000);
-    while (placing && Date.now() - t0 < (durationS - faultEveryS) * 1000) {
+    while (placing && (Date.now() - t0 < (durationS - faultEveryS) * 1000 || injectedCount() < minFaults)) {
       const fault = faults[Math.floor(random() * faults.length)];
       console.log(`chaos ${elapsed()} fault: ${fault.kind}`);
       const startedAt = Date.now();
