@@ -23,11 +23,11 @@ const quick = process.argv.includes('--quick');
 const sizes = quick
   ? {
       backlog: 10_000,
-      windowMs: 6_000,
-      httpSeconds: 6,
-      consumerMessages: 1_000,
+      windowMs: 5_000,
+      httpSeconds: 5,
+      consumerMessages: 600,
       idleMs: 5_000,
-      health: { small: 10_000, large: 40_000, baselineMs: 10_000, xminHoldMs: 20_000 },
+      health: { small: 10_000, large: 30_000, baselineMs: 8_000, xminHoldMs: 15_000 },
     }
   : {
       backlog: 100_000,

@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { adminConnection, serviceUrl, startServices } from '@shop/infra';
 import { progress, ResultRow, row } from '../report';
 import { admin, orderRequest, waitForConsumers } from '../fixtures';
+import { warmUp } from './http-throughput';
 import { atRate, latencies, percentile, sleep } from '../stats';
 
 const CHANNEL = 'bench_commit';
@@ -58,7 +59,9 @@ export async function commitToConsumed(rate: number, durationMs: number, publish
     progress('commit→consumed: starting the three services');
     const services = await startServices(['order-service', 'shipping-service', 'email-service']);
     try {
-      // Warm-up: shipping-service has caught up once these orders have their shipments.
+      await warmUp(durationMs / 1000);
+      await waitForConsumers(['shipping-service', 'email-service']);
+      // shipping-service has caught up, and the listeners work, once these orders have their shipments.
       await Promise.all(Array.from({ length: 20 }, placeOrder));
       const deadline = Date.now() + 120_000;
       while (shipmentsCommitted.size < 20 || latencies(ordersCommitted, shipmentsCommitted).length < 20) {

@@ -14,7 +14,7 @@ export interface HttpResult {
 }
 
 async function postOrders(label: string, durationSeconds: number, services: RunningService[]): Promise<number> {
-  await autocannonRun(Math.min(5, Math.ceil(durationSeconds / 2))); // warm-up: JIT, pools, the relay's producer
+  await warmUp(durationSeconds);
   if (services.length > 1) await waitForConsumers(CONSUMERS);
   const cpu0 = services.map((s) => cpuSecondsOf(s.process.pid));
   const result = await autocannonRun(durationSeconds);
@@ -27,6 +27,11 @@ async function postOrders(label: string, durationSeconds: number, services: Runn
   );
   if (result['2xx'] === 0) throw new Error(`POST /orders ${label}: no request succeeded`);
   return rate;
+}
+
+/** Freshly started services serve a fraction of their rate until the JIT has warmed up. */
+export async function warmUp(durationSeconds: number): Promise<void> {
+  await autocannonRun(Math.min(10, Math.ceil(durationSeconds / 2)));
 }
 
 function autocannonRun(durationSeconds: number) {
