@@ -1,5 +1,5 @@
 import { ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
-import { RunningService, startService, startServices, waitFor } from '@shop/infra';
+import { consumerLag, RunningService, startService, startServices, waitFor } from '@shop/infra';
 import {
   DrillOptions,
   kafka,
@@ -89,19 +89,7 @@ async function waitForCaughtUp(): Promise<void> {
     await waitFor(
       'the consumers to replay their topics',
       async () => {
-        let behind = 0;
-        for (const [groupId, topics] of Object.entries(consumers)) {
-          for (const topic of topics) {
-            const [latest, [committed]] = await Promise.all([
-              admin.fetchTopicOffsets(topic),
-              admin.fetchOffsets({ groupId, topics: [topic] }),
-            ]);
-            for (const p of latest) {
-              const done = Number(committed?.partitions.find((c) => c.partition === p.partition)?.offset ?? -1);
-              behind += Math.max(0, Number(p.high) - Math.max(done, Number(p.low)));
-            }
-          }
-        }
+        const behind = await consumerLag(admin, consumers);
         const line = `  ${behind} messages still to replay`;
         if (line !== last) say(`${line}  (+${((Date.now() - t0) / 1000).toFixed(0)}s)`);
         last = line;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
 import {
+  consumerLag as lagOf,
   kafkaBrokers,
   mailApiUrl,
   queryAsAdmin as queryDb,
@@ -297,20 +298,7 @@ export async function consumerLag(kafka: Kafka): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    let lag = 0;
-    for (const [groupId, topics] of Object.entries(GROUPS)) {
-      for (const topic of topics) {
-        const [latest, [committed]] = await Promise.all([
-          admin.fetchTopicOffsets(topic),
-          admin.fetchOffsets({ groupId, topics: [topic] }),
-        ]);
-        for (const p of latest) {
-          const done = Number(committed?.partitions.find((c) => c.partition === p.partition)?.offset ?? '-1');
-          lag += Math.max(0, Number(p.high) - Math.max(done, Number(p.low)));
-        }
-      }
-    }
-    return lag;
+    return await lagOf(admin, GROUPS);
   } finally {
     await admin.disconnect();
   }

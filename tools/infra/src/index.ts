@@ -20,7 +20,7 @@ export { InfraError, sleep, waitFor, portOpen } from './process-utils';
 export { createTestDatabase } from './test-database';
 export { startService, startServices, serviceUrl, servicePort, serviceEnv, logDir } from './services';
 export type { ServiceName, RunningService } from './services';
-export { readTopic, readWholeTopic } from './topic-reader';
+export { consumerLag, readTopic, readWholeTopic } from './topic-reader';
 export type { ReadMessage } from './topic-reader';
 export { spawnTs, runTs } from './ts-process';
 export { TcpProxy } from './tcp-proxy';

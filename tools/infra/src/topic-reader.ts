@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
+import { Admin, Kafka, KafkaMessage, logLevel } from 'kafkajs';
 import { kafkaBrokers } from './settings';
 import { waitFor } from './process-utils';
 
@@ -48,4 +48,22 @@ export async function readWholeTopic(topic: string, timeoutMs = 60_000): Promise
   } finally {
     await reader.stop();
   }
+}
+
+/** Messages the consumer groups have not committed yet, summed over their topics. */
+export async function consumerLag(admin: Admin, groups: Record<string, readonly string[]>): Promise<number> {
+  let lag = 0;
+  for (const [groupId, topics] of Object.entries(groups)) {
+    for (const topic of topics) {
+      const [latest, [committed]] = await Promise.all([
+        admin.fetchTopicOffsets(topic),
+        admin.fetchOffsets({ groupId, topics: [topic] }),
+      ]);
+      for (const p of latest) {
+        const done = Number(committed?.partitions.find((c) => c.partition === p.partition)?.offset ?? '-1');
+        lag += Math.max(0, Number(p.high) - Math.max(done, Number(p.low)));
+      }
+    }
+  }
+  return lag;
 }
