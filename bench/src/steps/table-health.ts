@@ -69,13 +69,13 @@ export async function tableHealth(sizes: TableHealthSizes): Promise<ResultRow[]>
       await db.ds.transaction((manager) => outbox.add(events, manager));
     }
   };
-  // The claim as the relay runs it, from a second connection (a read, so harmless), timed
+  // The claim as the relay runs it (from its current frontier), from a second connection (a read, so harmless), timed
   // by the server: this process's event loop, busy with the writers, would add its own delays.
   const sampleClaims = async () => {
     while (!stopped) {
       const [{ 'QUERY PLAN': plans }] = await sampler.query(
         `EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) ${outboxSql.claim}`,
-        [500, []],
+        [500, [], relay.scanFrom],
       );
       claimMs[phase].push(plans[0]['Planning Time'] + plans[0]['Execution Time']);
       const [{ dead }] = await sampler.query(

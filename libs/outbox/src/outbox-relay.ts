@@ -82,6 +82,13 @@ export class OutboxRelay {
   private lastRetentionAt = 0;
   private heartbeat?: NodeJS.Timeout;
   private vacuuming?: Promise<void>;
+  /** Claims scan from this seq up; see outboxSql.frontier. */
+  private frontier = '0';
+  /** A seq value from one frontier statement and the writers a later one saw. */
+  private frontierCheck?: { lastSeq: string; writers?: string[] };
+  /** A seq value all of whose writers have ended: the next frontier statement may pass it. */
+  private settledSeq: string | null = null;
+  private markedSinceFrontier = false;
   private readonly commitSubscriber: EntitySubscriberInterface = {
     afterTransactionCommit: (event: TransactionCommitEvent) => {
       if (event.queryRunner.data?.[OUTBOX_ADDED]) {
@@ -130,6 +137,11 @@ export class OutboxRelay {
     return this.leader;
   }
 
+  /** The seq claims scan from (for monitoring and benchmarks). */
+  get scanFrom(): string {
+    return this.frontier;
+  }
+
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
@@ -160,7 +172,7 @@ export class OutboxRelay {
    */
   async relayBatch(): Promise<number> {
     const session = await this.ensureSession();
-    const rows: PendingRow[] = await session.query(outboxSql.claim, [this.settings.batchSize, []]);
+    const rows = await this.claim(session, []);
     if (rows.length === 0) return 0;
     await this.settings.hooks?.afterClaim?.(rows);
     try {
@@ -185,7 +197,7 @@ export class OutboxRelay {
   private async drain(): Promise<boolean> {
     const session = await this.ensureSession();
     const { batchSize, retentionIntervalMs, hooks } = this.settings;
-    let rows: PendingRow[] = await session.query(outboxSql.claim, [batchSize, []]);
+    let rows = await this.claim(session, []);
     let sent: PendingRow[] = [];
     try {
       while (rows.length > 0) {
@@ -198,9 +210,7 @@ export class OutboxRelay {
         const previous = sent;
         sent = [];
         const full = inFlight.length === batchSize;
-        const database = this.markPublished(session, previous).then(() =>
-          full ? (session.query(outboxSql.claim, [batchSize, inFlight.map((r) => r.id)]) as Promise<PendingRow[]>) : [],
-        );
+        const database = this.markPublished(session, previous).then(() => (full ? this.claim(session, inFlight) : []));
         const failed = await sending;
         const next = await database;
         if (failed) {
@@ -217,6 +227,27 @@ export class OutboxRelay {
     } finally {
       // The last batch sent is marked here; a failure above leaves it to be sent again.
       if (sent.length > 0 && !session.isBroken) await this.markPublished(session, sent);
+    }
+  }
+
+  /** Up to `batchSize` publishable rows in seq order, leaving out those in flight. */
+  private async claim(session: RelaySession, inFlight: readonly PendingRow[]): Promise<PendingRow[]> {
+    if (this.markedSinceFrontier) await this.advanceFrontier(session);
+    return session.query(outboxSql.claim, [this.settings.batchSize, inFlight.map((r) => r.id), this.frontier]);
+  }
+
+  private async advanceFrontier(session: RelaySession): Promise<void> {
+    this.markedSinceFrontier = false;
+    const [now] = await session.query(outboxSql.frontier, [this.settledSeq, this.frontier]);
+    const { from, lastSeq, writers } = now as { from: string | null; lastSeq: string; writers: string[] };
+    if (from !== null) this.frontier = from;
+    this.settledSeq = null;
+    const check = this.frontierCheck;
+    if (!check) this.frontierCheck = { lastSeq };
+    else if (!check.writers) check.writers = writers;
+    else if (!check.writers.some((w) => writers.includes(w))) {
+      this.settledSeq = check.lastSeq;
+      this.frontierCheck = { lastSeq };
     }
   }
 
@@ -298,6 +329,10 @@ export class OutboxRelay {
       this.settings.logger.warn('outbox relay: ended the session of a stuck leader', { pid });
     }
     this.leader = true;
+    // A new term starts from the head: cheap once, and safe whatever ran in between.
+    this.frontier = '0';
+    this.frontierCheck = undefined;
+    this.settledSeq = null;
     this.settings.metrics?.leader.set(1);
     if (notifyChannel) await session.listen(notifyChannel, () => this.wake());
     this.heartbeat = setInterval(() => this.keepAlive(), Math.max(1000, leaderStaleAfterMs / 4));
@@ -397,6 +432,7 @@ export class OutboxRelay {
   private async markPublished(session: RelaySession, rows: readonly PendingRow[]): Promise<void> {
     if (rows.length === 0) return;
     await session.query(outboxSql.markPublished, [rows.map((r) => r.id)]);
+    this.markedSinceFrontier = true;
     const metrics = this.settings.metrics;
     if (metrics) {
       metrics.published.inc(rows.length);

@@ -47,11 +47,12 @@ export const outboxSql = {
   // empty); OFFSET 0 keeps the planner from turning it into a hash anti-join over the
   // whole backlog, so a claim reads about $1 rows in seq order whatever the statistics say.
   // $2: ids of rows in flight to the broker, left out (empty when none).
+  // $3: the scan's frontier (see `frontier`): no row below it is pending or ever will be.
   claim: `
     SELECT o.id, o.seq, o.aggregatetype, o.aggregateid, o.type, o.payload::text AS payload, o.headers,
            o.attempts, o.created_at
       FROM outbox o
-     WHERE o.published_at IS NULL AND o.id <> ALL($2::uuid[])
+     WHERE o.published_at IS NULL AND o.seq >= $3::bigint AND o.id <> ALL($2::uuid[])
        AND NOT EXISTS (
          SELECT 1 FROM outbox f
           WHERE f.aggregatetype = o.aggregatetype AND f.aggregateid = o.aggregateid AND f.seq <= o.seq
@@ -63,6 +64,26 @@ export const outboxSql = {
   markPublished: `
     UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1, last_error = NULL
      WHERE id = ANY($1::uuid[])`,
+  // Published rows leave dead entries at the head of outbox_pending_idx until a vacuum
+  // removes them, and while any snapshot holds the xmin horizon none can be removed: a
+  // claim scanning from the head would walk them all, again and again. Claims scan from a
+  // frontier instead, which may pass only published rows and seqs whose writers have ended.
+  // A transaction that takes a seq holds RowExclusiveLock on the table from before it takes
+  // it until it ends. So, with L a seq value read by one call and W the writers a later
+  // call saw: once none of W is left, every seq up to L is committed or gone, and a call
+  // after that (a snapshot taken later) moves the frontier to the lowest row still
+  // pending, or past L. $1: such an L, or null; $2: the current frontier. Returns the new
+  // frontier (null without $1), the seq value now and the writers now.
+  frontier: `
+    SELECT CASE WHEN $1::bigint IS NOT NULL
+                THEN least($1::bigint + 1,
+                           (SELECT min(seq) FROM outbox WHERE published_at IS NULL AND seq >= $2::bigint))::text
+           END AS "from",
+           coalesce(pg_sequence_last_value(pg_get_serial_sequence('outbox', 'seq')::regclass), 0)::text AS "lastSeq",
+           ARRAY(SELECT virtualtransaction FROM pg_locks
+                  WHERE locktype = 'relation' AND relation = 'outbox'::regclass AND mode = 'RowExclusiveLock'
+                    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                    AND pid IS DISTINCT FROM pg_backend_pid()) AS writers`,
   recordFailure: `
     WITH u AS (
       UPDATE outbox
