@@ -171,8 +171,9 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
   it('scans from a frontier past published rows while a snapshot holds the xmin horizon, never past a late row', async () => {
     const topic = `relay-it-${randomUUID()}`;
     const relay = newRelay({ topicFor: () => topic });
+    // Batches 60 ms apart: the relay moves its frontier at most every 50 ms.
     const drain = async () => {
-      while ((await relay.relayBatch()) > 0);
+      while ((await relay.relayBatch()) > 0) await sleep(60);
     };
     // Buffers the claim touches from a given seq, as the server counts them.
     const claimBuffers = async (from: string) => {

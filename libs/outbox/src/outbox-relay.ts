@@ -57,6 +57,9 @@ class BrokerUnavailableError extends Error {}
 
 const silentLogger: OutboxLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
+/** How often, at most, the relay moves its scan frontier while it publishes. */
+const FRONTIER_INTERVAL_MS = 50;
+
 /** Set on a transaction's QueryRunner by `Outbox.add`; read after its commit. */
 export const OUTBOX_ADDED = 'outboxAdded';
 
@@ -89,6 +92,7 @@ export class OutboxRelay {
   /** A seq value all of whose writers have ended: the next frontier statement may pass it. */
   private settledSeq: string | null = null;
   private markedSinceFrontier = false;
+  private frontierAt = 0;
   private readonly commitSubscriber: EntitySubscriberInterface = {
     afterTransactionCommit: (event: TransactionCommitEvent) => {
       if (event.queryRunner.data?.[OUTBOX_ADDED]) {
@@ -209,8 +213,8 @@ export class OutboxRelay {
         );
         const previous = sent;
         sent = [];
-        const full = inFlight.length === batchSize;
-        const database = this.markPublished(session, previous).then(() => (full ? this.claim(session, inFlight) : []));
+        const database = this.claim(session, inFlight, previous);
+        database.catch(() => undefined); // awaited below, after the send; a rejection meanwhile is not unhandled
         const failed = await sending;
         const next = await database;
         if (failed) {
@@ -230,14 +234,28 @@ export class OutboxRelay {
     }
   }
 
-  /** Up to `batchSize` publishable rows in seq order, leaving out those in flight. */
-  private async claim(session: RelaySession, inFlight: readonly PendingRow[]): Promise<PendingRow[]> {
-    if (this.markedSinceFrontier) await this.advanceFrontier(session);
-    return session.query(outboxSql.claim, [this.settings.batchSize, inFlight.map((r) => r.id), this.frontier]);
+  /**
+   * Up to `batchSize` publishable rows in seq order, leaving out those in flight; marks
+   * `acknowledged` published in the same round trip.
+   */
+  private async claim(
+    session: RelaySession,
+    inFlight: readonly PendingRow[],
+    acknowledged: readonly PendingRow[] = [],
+  ): Promise<PendingRow[]> {
+    if (this.markedSinceFrontier && Date.now() - this.frontierAt >= FRONTIER_INTERVAL_MS) {
+      await this.advanceFrontier(session);
+    }
+    const params = [this.settings.batchSize, inFlight.map((r) => r.id), this.frontier];
+    if (acknowledged.length === 0) return session.query(outboxSql.claim, params);
+    const rows: PendingRow[] = await session.query(outboxSql.markAndClaim, [...params, acknowledged.map((r) => r.id)]);
+    this.recordPublished(acknowledged);
+    return rows;
   }
 
   private async advanceFrontier(session: RelaySession): Promise<void> {
     this.markedSinceFrontier = false;
+    this.frontierAt = Date.now();
     const [now] = await session.query(outboxSql.frontier, [this.settledSeq, this.frontier]);
     const { from, lastSeq, writers } = now as { from: string | null; lastSeq: string; writers: string[] };
     if (from !== null) this.frontier = from;
@@ -432,6 +450,10 @@ export class OutboxRelay {
   private async markPublished(session: RelaySession, rows: readonly PendingRow[]): Promise<void> {
     if (rows.length === 0) return;
     await session.query(outboxSql.markPublished, [rows.map((r) => r.id)]);
+    this.recordPublished(rows);
+  }
+
+  private recordPublished(rows: readonly PendingRow[]): void {
     this.markedSinceFrontier = true;
     const metrics = this.settings.metrics;
     if (metrics) {

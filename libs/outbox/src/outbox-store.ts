@@ -35,6 +35,26 @@ export interface OutboxStats {
 }
 
 /**
+ * Up to $1 publishable rows in seq order, from $3 up, leaving out the ids `excluded`.
+ * The blocked-aggregate check is a correlated subquery on outbox_failing_idx (usually
+ * empty); OFFSET 0 keeps the planner from turning it into a hash anti-join over the whole
+ * backlog, so a claim reads about $1 rows in seq order whatever the statistics say.
+ */
+const claimAfter = (excluded: string) => `
+    SELECT o.id, o.seq, o.aggregatetype, o.aggregateid, o.type, o.payload::text AS payload, o.headers,
+           o.attempts, o.created_at
+      FROM outbox o
+     WHERE o.published_at IS NULL AND o.seq >= $3::bigint AND o.id <> ALL(${excluded})
+       AND NOT EXISTS (
+         SELECT 1 FROM outbox f
+          WHERE f.aggregatetype = o.aggregatetype AND f.aggregateid = o.aggregateid AND f.seq <= o.seq
+            AND f.published_at IS NULL AND f.attempts > 0
+            AND (f.parked_at IS NOT NULL OR f.next_attempt_at > clock_timestamp())
+         OFFSET 0)
+     ORDER BY o.seq
+     LIMIT $1`;
+
+/**
  * The relay's SQL, in one place. Writes are wrapped as `WITH … SELECT` so that every
  * statement returns plain rows whichever runner executes it.
  *
@@ -43,24 +63,16 @@ export interface OutboxStats {
  * only, so order is kept per aggregate and other aggregates flow on.
  */
 export const outboxSql = {
-  // The blocked-aggregate check is a correlated subquery on outbox_failing_idx (usually
-  // empty); OFFSET 0 keeps the planner from turning it into a hash anti-join over the
-  // whole backlog, so a claim reads about $1 rows in seq order whatever the statistics say.
   // $2: ids of rows in flight to the broker, left out (empty when none).
   // $3: the scan's frontier (see `frontier`): no row below it is pending or ever will be.
-  claim: `
-    SELECT o.id, o.seq, o.aggregatetype, o.aggregateid, o.type, o.payload::text AS payload, o.headers,
-           o.attempts, o.created_at
-      FROM outbox o
-     WHERE o.published_at IS NULL AND o.seq >= $3::bigint AND o.id <> ALL($2::uuid[])
-       AND NOT EXISTS (
-         SELECT 1 FROM outbox f
-          WHERE f.aggregatetype = o.aggregatetype AND f.aggregateid = o.aggregateid AND f.seq <= o.seq
-            AND f.published_at IS NULL AND f.attempts > 0
-            AND (f.parked_at IS NOT NULL OR f.next_attempt_at > clock_timestamp())
-         OFFSET 0)
-     ORDER BY o.seq
-     LIMIT $1`,
+  claim: claimAfter('$2::uuid[]'),
+  // The same, and in the same round trip marks $4 (rows the broker just acknowledged)
+  // published. The claim's snapshot cannot see that mark, so it leaves those rows out too.
+  markAndClaim: `
+    WITH marked AS (
+      UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1, last_error = NULL
+       WHERE id = ANY($4::uuid[]))
+    ${claimAfter('$2::uuid[] || $4::uuid[]')}`,
   markPublished: `
     UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1, last_error = NULL
      WHERE id = ANY($1::uuid[])`,
