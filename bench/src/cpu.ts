@@ -64,3 +64,14 @@ export const cpuTotal = (s: CpuSample) => s.bench + s.postgres + s.kafka;
 
 export const describeCpu = (s: CpuSample, per: number, unit: string) =>
   `CPU per ${unit}: node ${((s.bench / per) * 1000).toFixed(2)} ms, postgres ${((s.postgres / per) * 1000).toFixed(2)} ms, kafka ${((s.kafka / per) * 1000).toFixed(2)} ms`;
+
+/** Busy CPU seconds of the whole machine so far, all cores (Linux /proc/stat). */
+export function machineBusySeconds(): number {
+  try {
+    const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = ticks.map(Number);
+    return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
