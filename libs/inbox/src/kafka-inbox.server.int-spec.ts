@@ -103,6 +103,37 @@ describe('KafkaInboxServer (real PostgreSQL and Kafka)', () => {
     expect(server.stats).toEqual({ processed: 1, duplicates: 2, deadLettered: 0 });
   });
 
+  it('handles a fetched run of messages in one transaction', async () => {
+    const topic = await newTopic();
+    const events = Array.from({ length: 50 }, (_, i) => envelope(100 + i));
+    await send(topic, ...events.map((e) => JSON.stringify(e))); // one batch on the broker
+    const transactions = jest.spyOn(dataSource, 'transaction');
+    try {
+      const server = await startConsumer(topic);
+      await waitFor('50 handled', async () => server.stats.processed >= 50, 30_000);
+      expect((await effects()).filter((e) => e.n >= 100 && e.n < 150)).toHaveLength(50);
+      expect(transactions.mock.calls.length).toBeLessThanOrEqual(5);
+    } finally {
+      transactions.mockRestore();
+    }
+  });
+
+  it('handles each message of a run on its own when one of them fails in it', async () => {
+    const topic = await newTopic();
+    const server = await startConsumer(topic, { maxAttempts: 3 });
+    handlerControl.alwaysFailFor = 210;
+    const events = Array.from({ length: 20 }, (_, i) => envelope(200 + i));
+    await send(topic, ...[...events, events[5]].map((e) => JSON.stringify(e)));
+    await waitFor(
+      'all 21 handled or dead-lettered',
+      async () => server.stats.processed + server.stats.duplicates + server.stats.deadLettered >= 21,
+      30_000,
+    );
+    const applied = (await effects()).filter((e) => e.n >= 200 && e.n < 220).map((e) => e.n);
+    expect(applied).toEqual(events.map((_, i) => 200 + i).filter((n) => n !== 210));
+    expect(server.stats).toEqual({ processed: 19, duplicates: 1, deadLettered: 1 });
+  });
+
   it('applies an event once when two consumers race on it', async () => {
     const topic = await newTopic();
     handlerControl.delayMs = 300; // both are inside their transactions at the same time

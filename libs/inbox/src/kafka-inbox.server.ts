@@ -4,8 +4,9 @@ import { DataSource } from 'typeorm';
 import {
   Admin,
   Consumer,
-  EachMessagePayload,
+  EachBatchPayload,
   IHeaders,
+  KafkaMessage,
   Kafka,
   KafkaConfig,
   logLevel,
@@ -42,6 +43,12 @@ export interface KafkaInboxOptions {
    * database no longer holds up the other partitions. Default 1.
    */
   partitionsConsumedConcurrently?: number;
+  /**
+   * Consecutive messages of one partition handled in one database transaction (one inbox
+   * insert for all of them, then each handler in offset order). If any of them fails, the
+   * transaction rolls back and each is handled on its own. 1 turns batching off. Default 100.
+   */
+  transactionBatchSize?: number;
   /** Offsets of handled messages are committed this often (or every 100). Default 1000 ms. */
   commitIntervalMs?: number;
   /** Kafka group session timeout. Default 30 s; heartbeats go on while handlers run. */
@@ -79,6 +86,14 @@ export interface InboxHealth {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 type Handler = NonNullable<ReturnType<Server['getHandlerByPattern']>>;
+
+interface ReadyMessage {
+  message: KafkaMessage;
+  meta: InboxMessageMeta;
+  envelope: InboxEnvelope;
+  payload: unknown;
+  handler: Handler;
+}
 
 /**
  * A NestJS transport on kafkajs that makes `@EventPattern(type)` handlers idempotent:
@@ -218,7 +233,8 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
           autoCommitInterval: this.options.commitIntervalMs ?? 1_000,
           autoCommitThreshold: 100,
           partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
-          eachMessage: (payload) => this.handleMessage(payload),
+          eachBatchAutoResolve: false,
+          eachBatch: (payload) => this.handleBatch(payload),
         });
         this.consumer = consumer;
         return;
@@ -265,11 +281,104 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     });
   }
 
-  private async handleMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
-    const meta: InboxMessageMeta = { topic, partition, offset: message.offset };
-    // Heartbeats go on while a slow handler runs, so the group does not evict us. kafkajs
+  /**
+   * A fetched batch of one partition, in offset order: runs of good messages go through
+   * one transaction each; a message that cannot be read, or a run whose transaction
+   * failed, goes one message at a time. An offset is marked only after its transaction
+   * committed (or the message was dead-lettered).
+   */
+  private async handleBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    commitOffsetsIfNecessary,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
+    const { topic, partition, messages } = batch;
+    const size = Math.max(1, this.options.transactionBatchSize ?? 100);
+    // Heartbeats go on while slow handlers run, so the group does not evict us. kafkajs
     // sends one only when heartbeatInterval has passed, so asking every second is cheap.
     const beat = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
+    try {
+      for (let i = 0; i < messages.length && isRunning() && !isStale();) {
+        const run = this.readableRun(topic, partition, messages.slice(i, i + size));
+        if (run.length < 2 || !(await this.handleRun(run))) {
+          for (const { message } of run.length > 0 ? run : [{ message: messages[i] }]) {
+            await this.handleMessage(topic, partition, message);
+            resolveOffset(message.offset);
+            i += 1;
+          }
+        } else {
+          resolveOffset(run[run.length - 1].message.offset);
+          i += run.length;
+        }
+        this.lastProgressAt = Date.now();
+        await heartbeat();
+        await commitOffsetsIfNecessary();
+      }
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  /** The leading messages that decode, have a handler and pass validation. */
+  private readableRun(topic: string, partition: number, messages: KafkaMessage[]): ReadyMessage[] {
+    const run: ReadyMessage[] = [];
+    for (const message of messages) {
+      const meta: InboxMessageMeta = { topic, partition, offset: message.offset };
+      try {
+        run.push({ message, meta, ...this.read(message.value) });
+      } catch {
+        break; // handled on its own, which dead-letters it with its cause
+      }
+    }
+    return run;
+  }
+
+  /** One transaction for the run. False when it failed and nothing of it was committed. */
+  private async handleRun(run: ReadyMessage[]): Promise<boolean> {
+    const afterCommit: (() => void)[] = [];
+    let fresh: Set<number>;
+    try {
+      fresh = await this.options.dataSource.transaction(async (manager) => {
+        const params: unknown[] = [this.options.consumer];
+        const values = run.map(({ envelope }) => {
+          params.push(envelope.id, envelope.type);
+          return `($1, $${params.length - 1}, $${params.length})`;
+        });
+        const inserted: { event_id: string }[] = await manager.query(
+          `INSERT INTO inbox (consumer, event_id, type) VALUES ${values.join(', ')}
+           ON CONFLICT DO NOTHING RETURNING event_id`,
+          params,
+        );
+        // The first copy of an id is the one inserted; a later copy in the run is a duplicate.
+        const unseen = new Set(inserted.map((r) => r.event_id));
+        const handled = new Set<number>();
+        for (const [i, { envelope, payload, meta, handler }] of run.entries()) {
+          if (!unseen.delete(envelope.id.toLowerCase())) continue; // uuid text comes back lower-case
+          const context = new InboxContext([manager, envelope, meta, (fn) => afterCommit.push(fn)]);
+          const result = await handler(payload, context);
+          if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+          handled.add(i);
+        }
+        return handled;
+      });
+    } catch (err) {
+      if (this.closed) throw err;
+      return false; // each message again on its own: retries, dead letters, waiting for the database
+    }
+    for (const [i, { meta }] of run.entries()) {
+      await this.options.hooks?.afterTransactionCommit?.(meta);
+      if (fresh.has(i)) this.stats.processed += 1;
+      else this.stats.duplicates += 1;
+    }
+    for (const fn of afterCommit) fn();
+    return true;
+  }
+
+  private async handleMessage(topic: string, partition: number, message: KafkaMessage): Promise<void> {
+    const meta: InboxMessageMeta = { topic, partition, offset: message.offset };
     try {
       await this.process(message.value, meta);
     } catch (err) {
@@ -277,22 +386,23 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
       if (this.closed || isInfrastructureError(err)) throw err;
       const attempts = err instanceof PermanentMessageError ? 1 : (this.options.maxAttempts ?? 5);
       await this.deadLetter(message.value, message.headers ?? {}, meta, err, attempts);
-    } finally {
-      clearInterval(beat);
     }
-    this.lastProgressAt = Date.now(); // returning marks the offset for the next commit
   }
 
-  private async process(value: Buffer | null, meta: InboxMessageMeta): Promise<void> {
+  /** Decodes and validates a message; throws PermanentMessageError when it never can be handled. */
+  private read(value: Buffer | null): { envelope: InboxEnvelope; payload: unknown; handler: Handler } {
     const envelope = decodeEnvelope(value, this.options.maxMessageBytes);
     const handler = this.getHandlerByPattern(envelope.type);
     if (!handler) throw new PermanentMessageError(`no handler for event type "${envelope.type}"`);
-    let payload: unknown;
     try {
-      payload = this.options.validate ? this.options.validate(envelope) : envelope.data;
+      return { envelope, handler, payload: this.options.validate ? this.options.validate(envelope) : envelope.data };
     } catch (err) {
       throw new PermanentMessageError(`invalid ${envelope.type}: ${errorMessage(err)}`);
     }
+  }
+
+  private async process(value: Buffer | null, meta: InboxMessageMeta): Promise<void> {
+    const { envelope, payload, handler } = this.read(value);
     const maxAttempts = this.options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       try {
