@@ -57,6 +57,9 @@ class BrokerUnavailableError extends Error {}
 
 const silentLogger: OutboxLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
+/** Longest pause between vacuums that remove nothing. */
+const MAX_VACUUM_PAUSE_MS = 60_000;
+
 /** How often, at most, the relay moves its scan frontier while it publishes. */
 const FRONTIER_INTERVAL_MS = 50;
 
@@ -92,6 +95,11 @@ export class OutboxRelay {
   /** A seq value all of whose writers have ended: the next frontier statement may pass it. */
   private settledSeq: string | null = null;
   private markedSinceFrontier = false;
+  /** Retention deletes from this published_at on; see outboxSql.deletePublished. */
+  private retainedFrom: string | null = null;
+  /** Grows while vacuums leave the dead rows where they were (a held xmin horizon). */
+  private vacuumPauseMs = 0;
+  private lastVacuumAt = 0;
   private frontierAt = 0;
   private readonly commitSubscriber: EntitySubscriberInterface = {
     afterTransactionCommit: (event: TransactionCommitEvent) => {
@@ -274,10 +282,12 @@ export class OutboxRelay {
     const session = await this.ensureSession();
     let total = 0;
     for (let i = 0; i < 10; i++) {
-      const [{ deleted }] = await session.query(outboxSql.deletePublished, [
+      const [{ deleted, through }] = await session.query(outboxSql.deletePublished, [
         this.settings.retentionSeconds,
         this.settings.retentionBatchSize,
+        this.retainedFrom,
       ]);
+      if (through !== null) this.retainedFrom = through;
       total += deleted;
       if (deleted < this.settings.retentionBatchSize) break;
     }
@@ -322,16 +332,26 @@ export class OutboxRelay {
    * Autovacuum visits a table at most once per autovacuum_naptime (a cluster setting,
    * default 1 min); a busy outbox piles up a minute of dead rows meanwhile, and every claim
    * walks their index entries. After retention the table is small, so vacuuming it is
-   * cheap. It runs on a pool connection, beside the relay loop, one at a time.
+   * cheap. It runs on a pool connection, beside the relay loop, one at a time. While some
+   * snapshot holds the xmin horizon, a vacuum removes nothing and yet reads the whole,
+   * growing table: when most dead rows survive one, the next waits twice as long (up to
+   * a minute), and the pause ends with the first vacuum that works again.
    */
   private vacuum(): void {
     if (!this.settings.vacuumAfterRetention || this.vacuuming) return;
-    this.vacuuming = this.dataSource
-      .query('VACUUM outbox')
-      .then(
-        () => undefined,
-        (err: unknown) => this.settings.logger.warn('outbox vacuum failed', { error: errorMessage(err) }),
-      )
+    if (Date.now() - this.lastVacuumAt < this.vacuumPauseMs) return;
+    this.lastVacuumAt = Date.now();
+    const deadRows = async (): Promise<number> => (await this.dataSource.query(outboxSql.deadRows))[0]?.dead ?? 0;
+    this.vacuuming = (async () => {
+      const before = await deadRows();
+      await this.dataSource.query('VACUUM outbox');
+      const after = await deadRows();
+      this.vacuumPauseMs =
+        before > 0 && after > before / 2
+          ? Math.min(MAX_VACUUM_PAUSE_MS, Math.max(this.settings.retentionIntervalMs, 2 * this.vacuumPauseMs))
+          : 0;
+    })()
+      .catch((err: unknown) => this.settings.logger.warn('outbox vacuum failed', { error: errorMessage(err) }))
       .finally(() => (this.vacuuming = undefined));
   }
 
@@ -351,6 +371,7 @@ export class OutboxRelay {
     this.frontier = '0';
     this.frontierCheck = undefined;
     this.settledSeq = null;
+    this.retainedFrom = null; // and rows a former leader marked late are found again
     this.settings.metrics?.leader.set(1);
     if (notifyChannel) await session.listen(notifyChannel, () => this.wake());
     this.heartbeat = setInterval(() => this.keepAlive(), Math.max(1000, leaderStaleAfterMs / 4));
