@@ -69,7 +69,8 @@ export const describeCpu = (s: CpuSample, per: number, unit: string) =>
 export function machineBusySeconds(): number {
   try {
     const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
-    const [user, nice, system, idle, iowait, irq, softirq, steal] = ticks.map(Number);
+    // user nice system idle iowait irq softirq steal: all but idle and iowait are busy
+    const [user, nice, system, , , irq, softirq, steal] = ticks.map(Number);
     return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
   } catch {
     return NaN;

@@ -208,7 +208,7 @@ export class OutboxRelay {
    */
   private async drain(): Promise<boolean> {
     const session = await this.ensureSession();
-    const { batchSize, retentionIntervalMs, hooks } = this.settings;
+    const { retentionIntervalMs, hooks } = this.settings;
     let rows = await this.claim(session, []);
     let sent: PendingRow[] = [];
     try {
