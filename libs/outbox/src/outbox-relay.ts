@@ -57,9 +57,6 @@ class BrokerUnavailableError extends Error {}
 
 const silentLogger: OutboxLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
-/** Longest pause between vacuums that remove nothing. */
-const MAX_VACUUM_PAUSE_MS = 60_000;
-
 /** How often, at most, the relay moves its scan frontier while it publishes. */
 const FRONTIER_INTERVAL_MS = 50;
 
@@ -95,9 +92,12 @@ export class OutboxRelay {
   /** A seq value all of whose writers have ended: the next frontier statement may pass it. */
   private settledSeq: string | null = null;
   private markedSinceFrontier = false;
+  private advancing?: Promise<void>;
+  /** Leadership terms, so that a frontier read in one is not applied in the next. */
+  private term = 0;
   /** Retention deletes from this published_at on; see outboxSql.deletePublished. */
   private retainedFrom: string | null = null;
-  /** Grows while vacuums leave the dead rows where they were (a held xmin horizon). */
+  /** Four times the last vacuum's duration: vacuums take at most a fifth of the time. */
   private vacuumPauseMs = 0;
   private lastVacuumAt = 0;
   private frontierAt = 0;
@@ -166,6 +166,7 @@ export class OutboxRelay {
     this.wake();
     await this.loop;
     await this.vacuuming;
+    await this.advancing;
     const i = this.dataSource.subscribers.indexOf(this.commitSubscriber);
     if (i >= 0) this.dataSource.subscribers.splice(i, 1);
     await this.dropSession();
@@ -251,8 +252,8 @@ export class OutboxRelay {
     inFlight: readonly PendingRow[],
     acknowledged: readonly PendingRow[] = [],
   ): Promise<PendingRow[]> {
-    if (this.markedSinceFrontier && Date.now() - this.frontierAt >= FRONTIER_INTERVAL_MS) {
-      await this.advanceFrontier(session);
+    if (this.markedSinceFrontier && !this.advancing && Date.now() - this.frontierAt >= FRONTIER_INTERVAL_MS) {
+      this.advancing = this.advanceFrontier().finally(() => (this.advancing = undefined));
     }
     const params = [this.settings.batchSize, inFlight.map((r) => r.id), this.frontier];
     if (acknowledged.length === 0) return session.query(outboxSql.claim, params);
@@ -261,11 +262,24 @@ export class OutboxRelay {
     return rows;
   }
 
-  private async advanceFrontier(session: RelaySession): Promise<void> {
+  /**
+   * On a pool connection, beside the relay's own statements rather than between them (it
+   * then counts the relay's session as a writer too, which only makes it wait a little).
+   * One at a time, so each reads after the one before, as outboxSql.frontier requires.
+   */
+  private async advanceFrontier(): Promise<void> {
     this.markedSinceFrontier = false;
     this.frontierAt = Date.now();
-    const [now] = await session.query(outboxSql.frontier, [this.settledSeq, this.frontier]);
-    const { from, lastSeq, writers } = now as { from: string | null; lastSeq: string; writers: string[] };
+    const term = this.term;
+    let now: { from: string | null; lastSeq: string; writers: string[] };
+    try {
+      [now] = await this.dataSource.query(outboxSql.frontier, [this.settledSeq, this.frontier]);
+    } catch (err) {
+      this.settings.logger.warn('outbox relay: could not move the scan frontier', { error: errorMessage(err) });
+      return;
+    }
+    if (term !== this.term) return; // a new term started from the head meanwhile
+    const { from, lastSeq, writers } = now;
     if (from !== null) this.frontier = from;
     this.settledSeq = null;
     const check = this.frontierCheck;
@@ -332,27 +346,25 @@ export class OutboxRelay {
    * Autovacuum visits a table at most once per autovacuum_naptime (a cluster setting,
    * default 1 min); a busy outbox piles up a minute of dead rows meanwhile, and every claim
    * walks their index entries. After retention the table is small, so vacuuming it is
-   * cheap. It runs on a pool connection, beside the relay loop, one at a time. While some
-   * snapshot holds the xmin horizon, a vacuum removes nothing and yet reads the whole,
-   * growing table: when most dead rows survive one, the next waits twice as long (up to
-   * a minute), and the pause ends with the first vacuum that works again.
+   * cheap. It runs on a pool connection, beside the relay loop, one at a time, and at most
+   * a fifth of the time: while a snapshot holds the xmin horizon a vacuum removes nothing
+   * and yet reads the whole, growing table, and back-to-back runs would take a core.
    */
   private vacuum(): void {
     if (!this.settings.vacuumAfterRetention || this.vacuuming) return;
     if (Date.now() - this.lastVacuumAt < this.vacuumPauseMs) return;
-    this.lastVacuumAt = Date.now();
-    const deadRows = async (): Promise<number> => (await this.dataSource.query(outboxSql.deadRows))[0]?.dead ?? 0;
-    this.vacuuming = (async () => {
-      const before = await deadRows();
-      await this.dataSource.query('VACUUM outbox');
-      const after = await deadRows();
-      this.vacuumPauseMs =
-        before > 0 && after > before / 2
-          ? Math.min(MAX_VACUUM_PAUSE_MS, Math.max(this.settings.retentionIntervalMs, 2 * this.vacuumPauseMs))
-          : 0;
-    })()
-      .catch((err: unknown) => this.settings.logger.warn('outbox vacuum failed', { error: errorMessage(err) }))
-      .finally(() => (this.vacuuming = undefined));
+    const started = Date.now();
+    this.vacuuming = this.dataSource
+      .query('VACUUM outbox')
+      .then(
+        () => undefined,
+        (err: unknown) => this.settings.logger.warn('outbox vacuum failed', { error: errorMessage(err) }),
+      )
+      .finally(() => {
+        this.lastVacuumAt = Date.now();
+        this.vacuumPauseMs = 4 * (this.lastVacuumAt - started);
+        this.vacuuming = undefined;
+      });
   }
 
   /** True while this relay holds the leader lock; tries to take it otherwise. */
@@ -368,6 +380,7 @@ export class OutboxRelay {
     }
     this.leader = true;
     // A new term starts from the head: cheap once, and safe whatever ran in between.
+    this.term += 1;
     this.frontier = '0';
     this.frontierCheck = undefined;
     this.settledSeq = null;
