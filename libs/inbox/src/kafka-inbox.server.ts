@@ -97,9 +97,9 @@ interface ReadyMessage {
 
 /**
  * A NestJS transport on kafkajs that makes `@EventPattern(type)` handlers idempotent:
- * each message is handled in one database transaction together with its inbox row
- * (a duplicate finds the row and is skipped), and the offset is committed only after
- * that transaction committed. Messages that can never succeed go to a dead-letter topic
+ * each message is handled in a database transaction together with its inbox row (a
+ * duplicate finds the row and is skipped), alone or with the messages next to it in a
+ * fetched batch, and the offset is committed only after that transaction committed. Messages that can never succeed go to a dead-letter topic
  * and the partition moves on; a database outage pauses the partition instead.
  */
 export class KafkaInboxServer extends Server implements CustomTransportStrategy {
