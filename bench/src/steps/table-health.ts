@@ -75,7 +75,7 @@ export async function tableHealth(sizes: TableHealthSizes): Promise<ResultRow[]>
     while (!stopped) {
       const [{ 'QUERY PLAN': plans }] = await sampler.query(
         `EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) ${outboxSql.claim}`,
-        [500, [], relay.scanFrom],
+        [500, [], relay.scanFrom, '{}'],
       );
       claimMs[phase].push(plans[0]['Planning Time'] + plans[0]['Execution Time']);
       const [{ dead }] = await sampler.query(

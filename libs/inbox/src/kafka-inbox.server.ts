@@ -87,12 +87,22 @@ export interface InboxHealth {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 type Handler = NonNullable<ReturnType<Server['getHandlerByPattern']>>;
 
-interface ReadyMessage {
-  message: KafkaMessage;
+/** A message that decoded, has a handler and passed validation. */
+interface ReadMessage {
   meta: InboxMessageMeta;
   envelope: InboxEnvelope;
   payload: unknown;
   handler: Handler;
+}
+
+interface ReadyMessage extends ReadMessage {
+  message: KafkaMessage;
+}
+
+interface Committed {
+  /** Indexes of the messages handled; the others were duplicates. */
+  handled: Set<number>;
+  afterCommit: (() => void)[];
 }
 
 /**
@@ -338,43 +348,57 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
 
   /** One transaction for the run. False when it failed and nothing of it was committed. */
   private async handleRun(run: ReadyMessage[]): Promise<boolean> {
-    const afterCommit: (() => void)[] = [];
-    let fresh: Set<number>;
+    let committed: Committed;
     try {
-      fresh = await this.options.dataSource.transaction(async (manager) => {
-        const params: unknown[] = [this.options.consumer];
-        const values = run.map(({ envelope }) => {
-          params.push(envelope.id, envelope.type);
-          return `($1, $${params.length - 1}, $${params.length})`;
-        });
-        const inserted: { event_id: string }[] = await manager.query(
-          `INSERT INTO inbox (consumer, event_id, type) VALUES ${values.join(', ')}
-           ON CONFLICT DO NOTHING RETURNING event_id`,
-          params,
-        );
-        // The first copy of an id is the one inserted; a later copy in the run is a duplicate.
-        const unseen = new Set(inserted.map((r) => r.event_id));
-        const handled = new Set<number>();
-        for (const [i, { envelope, payload, meta, handler }] of run.entries()) {
-          if (!unseen.delete(envelope.id.toLowerCase())) continue; // uuid text comes back lower-case
-          const context = new InboxContext([manager, envelope, meta, (fn) => afterCommit.push(fn)]);
-          const result = await handler(payload, context);
-          if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-          handled.add(i);
-        }
-        return handled;
-      });
+      committed = await this.transact(run);
     } catch (err) {
       if (this.closed) throw err;
       return false; // each message again on its own: retries, dead letters, waiting for the database
     }
-    for (const [i, { meta }] of run.entries()) {
+    await this.afterCommit(run, committed);
+    return true;
+  }
+
+  /**
+   * Records the messages in the inbox and runs the handler of each one seen for the first
+   * time, in one transaction. Returns which ones it handled, and what they asked to run
+   * after the commit.
+   */
+  private async transact(messages: readonly ReadMessage[]): Promise<Committed> {
+    const afterCommit: (() => void)[] = [];
+    const handled = await this.options.dataSource.transaction(async (manager) => {
+      const params: unknown[] = [this.options.consumer];
+      const values = messages.map(({ envelope }) => {
+        params.push(envelope.id, envelope.type);
+        return `($1, $${params.length - 1}, $${params.length})`;
+      });
+      const inserted: { event_id: string }[] = await manager.query(
+        `INSERT INTO inbox (consumer, event_id, type) VALUES ${values.join(', ')}
+         ON CONFLICT DO NOTHING RETURNING event_id`,
+        params,
+      );
+      // The first copy of an id is the one inserted; a later copy in the run is a duplicate.
+      const unseen = new Set(inserted.map((r) => r.event_id));
+      const handled = new Set<number>();
+      for (const [i, { envelope, payload, meta, handler }] of messages.entries()) {
+        if (!unseen.delete(envelope.id.toLowerCase())) continue; // uuid text comes back lower-case
+        const context = new InboxContext([manager, envelope, meta, (fn) => afterCommit.push(fn)]);
+        const result = await handler(payload, context);
+        if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+        handled.add(i);
+      }
+      return handled;
+    });
+    return { handled, afterCommit };
+  }
+
+  private async afterCommit(messages: readonly ReadMessage[], { handled, afterCommit }: Committed): Promise<void> {
+    for (const [i, { meta }] of messages.entries()) {
       await this.options.hooks?.afterTransactionCommit?.(meta);
-      if (fresh.has(i)) this.stats.processed += 1;
+      if (handled.has(i)) this.stats.processed += 1;
       else this.stats.duplicates += 1;
     }
     for (const fn of afterCommit) fn();
-    return true;
   }
 
   private async handleMessage(topic: string, partition: number, message: KafkaMessage): Promise<void> {
@@ -402,11 +426,11 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
   }
 
   private async process(value: Buffer | null, meta: InboxMessageMeta): Promise<void> {
-    const { envelope, payload, handler } = this.read(value);
+    const message: ReadMessage = { meta, ...this.read(value) };
     const maxAttempts = this.options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.handleOnce(envelope, payload, meta, handler);
+        await this.afterCommit([message], await this.transact([message]));
         return;
       } catch (err) {
         if (err instanceof PermanentMessageError) throw err;
@@ -425,34 +449,6 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
         await sleep((this.options.retryBackoffMs ?? 200) * 2 ** (attempt - 1));
       }
     }
-  }
-
-  private async handleOnce(
-    envelope: InboxEnvelope,
-    payload: unknown,
-    meta: InboxMessageMeta,
-    handler: Handler,
-  ): Promise<void> {
-    const afterCommit: (() => void)[] = [];
-    const handled = await this.options.dataSource.transaction(async (manager) => {
-      const inserted: unknown[] = await manager.query(
-        `INSERT INTO inbox (consumer, event_id, type) VALUES ($1, $2, $3)
-         ON CONFLICT DO NOTHING RETURNING event_id`,
-        [this.options.consumer, envelope.id, envelope.type],
-      );
-      if (inserted.length === 0) return false; // seen before: its effect is already committed
-      const context = new InboxContext([manager, envelope, meta, (fn) => afterCommit.push(fn)]);
-      const result = await handler(payload, context);
-      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-      return true;
-    });
-    await this.options.hooks?.afterTransactionCommit?.(meta);
-    if (!handled) {
-      this.stats.duplicates += 1;
-      return;
-    }
-    this.stats.processed += 1;
-    for (const fn of afterCommit) fn();
   }
 
   private async deadLetter(

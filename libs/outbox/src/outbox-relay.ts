@@ -4,6 +4,7 @@ import { outboxSql, PendingRow } from './outbox-store';
 import { errorMessage, isRecordError } from './publish-error';
 import { OutboxMetrics } from './outbox-metrics';
 import { RelaySession } from './relay-session';
+import { BlockedAggregates } from './blocked-aggregates';
 
 export interface OutboxLogger {
   log(message: string, context?: Record<string, unknown>): void;
@@ -101,6 +102,7 @@ export class OutboxRelay {
   private vacuumPauseMs = 0;
   private lastVacuumAt = 0;
   private frontierAt = 0;
+  private blocked = new BlockedAggregates();
   private readonly commitSubscriber: EntitySubscriberInterface = {
     afterTransactionCommit: (event: TransactionCommitEvent) => {
       if (event.queryRunner.data?.[OUTBOX_ADDED]) {
@@ -255,7 +257,8 @@ export class OutboxRelay {
     if (this.markedSinceFrontier && !this.advancing && Date.now() - this.frontierAt >= FRONTIER_INTERVAL_MS) {
       this.advancing = this.advanceFrontier().finally(() => (this.advancing = undefined));
     }
-    const params = [this.settings.batchSize, inFlight.map((r) => r.id), this.frontier];
+    if (this.blocked.stale) this.blocked.replace(await session.query(outboxSql.blocked));
+    const params = [this.settings.batchSize, inFlight.map((r) => r.id), this.frontier, this.blocked.toParam()];
     if (acknowledged.length === 0) return session.query(outboxSql.claim, params);
     const rows: PendingRow[] = await session.query(outboxSql.markAndClaim, [...params, acknowledged.map((r) => r.id)]);
     this.recordPublished(acknowledged);
@@ -385,6 +388,7 @@ export class OutboxRelay {
     this.frontierCheck = undefined;
     this.settledSeq = null;
     this.retainedFrom = null; // and rows a former leader marked late are found again
+    this.blocked = new BlockedAggregates(); // read again: a former leader may have recorded failures
     this.settings.metrics?.leader.set(1);
     if (notifyChannel) await session.listen(notifyChannel, () => this.wake());
     this.heartbeat = setInterval(() => this.keepAlive(), Math.max(1000, leaderStaleAfterMs / 4));
@@ -464,12 +468,14 @@ export class OutboxRelay {
 
   private async recordFailure(session: RelaySession, row: PendingRow, err: unknown): Promise<void> {
     const attempt = row.attempts + 1;
+    const backoffMs = this.backoff(attempt);
     const [{ parked }] = await session.query(outboxSql.recordFailure, [
       row.id,
       errorMessage(err),
-      this.backoff(attempt) / 1000,
+      backoffMs / 1000,
       this.settings.maxAttempts,
     ]);
+    this.blocked.add(row.id, row.aggregatetype, row.aggregateid, row.seq, parked ? null : backoffMs);
     this.settings.metrics?.failures.inc({ reason: 'record' });
     if (parked) this.settings.metrics?.parked.inc();
     this.settings.logger.warn(parked ? 'outbox row parked' : 'outbox row refused by the broker; will retry', {

@@ -35,22 +35,16 @@ export interface OutboxStats {
 }
 
 /**
- * Up to $1 publishable rows in seq order, from $3 up, leaving out the ids `excluded`.
- * The blocked-aggregate check is a correlated subquery on outbox_failing_idx (usually
- * empty); OFFSET 0 keeps the planner from turning it into a hash anti-join over the whole
- * backlog, so a claim reads about $1 rows in seq order whatever the statistics say.
+ * Up to $1 publishable rows in seq order, from $3 up, leaving out the ids `excluded` and
+ * the rows of aggregates held back by a failing row ($4, see BlockedAggregates): a plain
+ * filter on the scan of outbox_pending_idx, so there is no other plan to choose.
  */
 const claimAfter = (excluded: string) => `
     SELECT o.id, o.seq, o.aggregatetype, o.aggregateid, o.type, o.payload::text AS payload, o.headers,
            o.attempts, o.created_at
       FROM outbox o
      WHERE o.published_at IS NULL AND o.seq >= $3::bigint AND o.id <> ALL(${excluded})
-       AND NOT EXISTS (
-         SELECT 1 FROM outbox f
-          WHERE f.aggregatetype = o.aggregatetype AND f.aggregateid = o.aggregateid AND f.seq <= o.seq
-            AND f.published_at IS NULL AND f.attempts > 0
-            AND (f.parked_at IS NOT NULL OR f.next_attempt_at > clock_timestamp())
-         OFFSET 0)
+       AND coalesce(o.seq < ($4::jsonb -> o.aggregatetype ->> o.aggregateid)::bigint, true)
      ORDER BY o.seq
      LIMIT $1`;
 
@@ -66,15 +60,25 @@ export const outboxSql = {
   // $2: ids of rows in flight to the broker, left out (empty when none).
   // $3: the scan's frontier (see `frontier`): no row below it is pending or ever will be.
   claim: claimAfter('$2::uuid[]'),
-  // The same, and in the same round trip marks $4 (rows the broker just acknowledged)
+  // The same, and in the same round trip marks $5 (rows the broker just acknowledged)
   // published. The claim's snapshot cannot see that mark, so it leaves those rows out too.
   markAndClaim: `
     WITH marked AS (
-      UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1, last_error = NULL
-       WHERE id = ANY($4::uuid[]))
-    ${claimAfter('$2::uuid[] || $4::uuid[]')}`,
+      UPDATE outbox SET published_at = clock_timestamp(), last_error = NULL
+       WHERE id = ANY($5::uuid[]))
+    ${claimAfter('$2::uuid[] || $5::uuid[]')}`,
+  // The rows that hold back their aggregate now: once per leadership term (and while some
+  // are parked, now and then); outbox_failing_idx holds only rows that failed. A published
+  // row keeps `attempts` as it was, so the statistics see how rare failed rows are.
+  blocked: `
+    SELECT id, aggregatetype, aggregateid, seq::text AS seq,
+           CASE WHEN parked_at IS NULL
+                THEN extract(epoch FROM next_attempt_at - clock_timestamp()) * 1000 END::float8 AS "waitMs"
+      FROM outbox
+     WHERE published_at IS NULL AND attempts > 0
+       AND (parked_at IS NOT NULL OR next_attempt_at > clock_timestamp())`,
   markPublished: `
-    UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1, last_error = NULL
+    UPDATE outbox SET published_at = clock_timestamp(), last_error = NULL
      WHERE id = ANY($1::uuid[])`,
   // Published rows leave dead entries at the head of outbox_pending_idx until a vacuum
   // removes them, and while any snapshot holds the xmin horizon none can be removed: a
