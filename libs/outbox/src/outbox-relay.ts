@@ -58,6 +58,9 @@ class BrokerUnavailableError extends Error {}
 
 const silentLogger: OutboxLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
+/** Longest pause between vacuums that remove nothing. */
+const MAX_VACUUM_PAUSE_MS = 60_000;
+
 /** How often, at most, the relay moves its scan frontier while it publishes. */
 const FRONTIER_INTERVAL_MS = 50;
 
@@ -98,7 +101,7 @@ export class OutboxRelay {
   private term = 0;
   /** Retention deletes from this published_at on; see outboxSql.deletePublished. */
   private retainedFrom: string | null = null;
-  /** Four times the last vacuum's duration: vacuums take at most a fifth of the time. */
+  /** Grows while vacuums leave the dead rows where they were (a held xmin horizon). */
   private vacuumPauseMs = 0;
   private lastVacuumAt = 0;
   private frontierAt = 0;
@@ -349,25 +352,27 @@ export class OutboxRelay {
    * Autovacuum visits a table at most once per autovacuum_naptime (a cluster setting,
    * default 1 min); a busy outbox piles up a minute of dead rows meanwhile, and every claim
    * walks their index entries. After retention the table is small, so vacuuming it is
-   * cheap. It runs on a pool connection, beside the relay loop, one at a time, and at most
-   * a fifth of the time: while a snapshot holds the xmin horizon a vacuum removes nothing
-   * and yet reads the whole, growing table, and back-to-back runs would take a core.
+   * cheap. It runs on a pool connection, beside the relay loop, one at a time. While some
+   * snapshot holds the xmin horizon, a vacuum removes nothing and yet reads the whole,
+   * growing table: when most dead rows survive one, the next waits twice as long (up to
+   * a minute), and the pause ends with the first vacuum that works again.
    */
   private vacuum(): void {
     if (!this.settings.vacuumAfterRetention || this.vacuuming) return;
     if (Date.now() - this.lastVacuumAt < this.vacuumPauseMs) return;
-    const started = Date.now();
-    this.vacuuming = this.dataSource
-      .query('VACUUM outbox')
-      .then(
-        () => undefined,
-        (err: unknown) => this.settings.logger.warn('outbox vacuum failed', { error: errorMessage(err) }),
-      )
-      .finally(() => {
-        this.lastVacuumAt = Date.now();
-        this.vacuumPauseMs = 4 * (this.lastVacuumAt - started);
-        this.vacuuming = undefined;
-      });
+    this.lastVacuumAt = Date.now();
+    const deadRows = async (): Promise<number> => (await this.dataSource.query(outboxSql.deadRows))[0]?.dead ?? 0;
+    this.vacuuming = (async () => {
+      const before = await deadRows();
+      await this.dataSource.query('VACUUM outbox');
+      const after = await deadRows();
+      this.vacuumPauseMs =
+        before > 0 && after > before / 2
+          ? Math.min(MAX_VACUUM_PAUSE_MS, Math.max(this.settings.retentionIntervalMs, 2 * this.vacuumPauseMs))
+          : 0;
+    })()
+      .catch((err: unknown) => this.settings.logger.warn('outbox vacuum failed', { error: errorMessage(err) }))
+      .finally(() => (this.vacuuming = undefined));
   }
 
   /** True while this relay holds the leader lock; tries to take it otherwise. */

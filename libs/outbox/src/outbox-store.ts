@@ -126,6 +126,7 @@ export const outboxSql = {
          ORDER BY published_at LIMIT $2))
       RETURNING published_at)
     SELECT count(*)::int AS deleted, max(published_at)::text AS through FROM d`,
+  deadRows: `SELECT n_dead_tup::float8 AS dead FROM pg_stat_user_tables WHERE relid = 'outbox'::regclass`,
   listParked: `
     SELECT id, seq, aggregatetype, aggregateid, type, attempts, last_error, created_at, parked_at
       FROM outbox WHERE parked_at IS NOT NULL AND published_at IS NULL ORDER BY seq LIMIT $1`,
