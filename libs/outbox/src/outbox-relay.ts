@@ -1,5 +1,5 @@
 import { DataSource, EntitySubscriberInterface, TransactionCommitEvent } from 'typeorm';
-import { IHeaders, Kafka, Message, Partitioners, Producer } from 'kafkajs';
+import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
 import { outboxSql, PendingRow } from './outbox-store';
 import { errorMessage, isRecordError } from './publish-error';
 import { OutboxMetrics } from './outbox-metrics';
@@ -434,7 +434,7 @@ export class OutboxRelay {
     for (const row of rows) {
       const topic = this.settings.topicFor(row.aggregatetype);
       const messages = byTopic.get(topic) ?? [];
-      messages.push({ key: row.aggregateid, value: row.payload, headers: headersOf(row) });
+      messages.push({ key: row.aggregateid, value: row.payload, headers: row.headers });
       byTopic.set(topic, messages);
     }
     await this.producer.connect();
@@ -504,7 +504,7 @@ export class OutboxRelay {
     if (metrics) {
       metrics.published.inc(rows.length);
       const now = Date.now();
-      for (const r of rows) metrics.publishLag.observe((now - new Date(r.created_at).getTime()) / 1000);
+      for (const r of rows) metrics.publishLag.observe((now - r.created_at_ms) / 1000);
     }
   }
 
@@ -528,8 +528,4 @@ export class OutboxRelay {
       this.interruptSleep = done;
     });
   }
-}
-
-function headersOf(row: PendingRow): IHeaders {
-  return { ...row.headers, id: row.id, type: row.type, aggregateType: row.aggregatetype, aggregateId: row.aggregateid };
 }
