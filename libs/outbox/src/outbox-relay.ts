@@ -1,5 +1,5 @@
 import { DataSource, EntitySubscriberInterface, TransactionCommitEvent } from 'typeorm';
-import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
+import { IHeaders, Kafka, Message, Partitioners, Producer } from 'kafkajs';
 import { outboxSql, PendingRow } from './outbox-store';
 import { errorMessage, isRecordError } from './publish-error';
 import { OutboxMetrics } from './outbox-metrics';
@@ -434,7 +434,7 @@ export class OutboxRelay {
     for (const row of rows) {
       const topic = this.settings.topicFor(row.aggregatetype);
       const messages = byTopic.get(topic) ?? [];
-      messages.push({ key: row.aggregateid, value: row.payload, headers: row.headers });
+      messages.push({ key: row.aggregateid, value: row.payload, headers: messageHeaders(row) });
       byTopic.set(topic, messages);
     }
     await this.producer.connect();
@@ -528,4 +528,18 @@ export class OutboxRelay {
       this.interruptSleep = done;
     });
   }
+}
+
+/**
+ * The row's headers and its id, type, aggregateType and aggregateId. Set on the row's own
+ * headers object, which the claim just parsed: a copy of each costs more than the rest of
+ * the relay's work on the row.
+ */
+function messageHeaders(row: PendingRow): IHeaders {
+  const headers: IHeaders = row.headers;
+  headers.id = row.id;
+  headers.type = row.type;
+  headers.aggregateType = row.aggregatetype;
+  headers.aggregateId = row.aggregateid;
+  return headers;
 }

@@ -11,7 +11,6 @@ export interface PendingRow {
   type: string;
   /** The envelope as stored (jsonb text), sent as the message value unchanged. */
   payload: string;
-  /** The message's headers: the row's own, and its id, type, aggregateType and aggregateId. */
   headers: Record<string, string>;
   attempts: number;
   /** created_at in epoch milliseconds (a number is cheaper to read than a timestamp). */
@@ -42,9 +41,7 @@ export interface OutboxStats {
  * filter on the scan of outbox_pending_idx, so there is no other plan to choose.
  */
 const claimAfter = (excluded: string) => `
-    SELECT o.id, o.seq, o.aggregatetype, o.aggregateid, o.type, o.payload::text AS payload,
-           o.headers || jsonb_build_object('id', o.id, 'type', o.type, 'aggregateType', o.aggregatetype,
-                                           'aggregateId', o.aggregateid) AS headers,
+    SELECT o.id, o.seq, o.aggregatetype, o.aggregateid, o.type, o.payload::text AS payload, o.headers,
            o.attempts, (extract(epoch FROM o.created_at) * 1000)::float8 AS created_at_ms
       FROM outbox o
      WHERE o.published_at IS NULL AND o.seq >= $3::bigint AND o.id <> ALL(${excluded})
