@@ -355,7 +355,7 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
       if (this.closed) throw err;
       return false; // each message again on its own: retries, dead letters, waiting for the database
     }
-    await this.afterCommit(run, committed);
+    await this.settleCommitted(run, committed);
     return true;
   }
 
@@ -392,7 +392,8 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     return { handled, afterCommit };
   }
 
-  private async afterCommit(messages: readonly ReadMessage[], { handled, afterCommit }: Committed): Promise<void> {
+  /** After the commit: the hook, the counts, and what the handlers asked to run. */
+  private async settleCommitted(messages: readonly ReadMessage[], { handled, afterCommit }: Committed): Promise<void> {
     for (const [i, { meta }] of messages.entries()) {
       await this.options.hooks?.afterTransactionCommit?.(meta);
       if (handled.has(i)) this.stats.processed += 1;
@@ -430,7 +431,7 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     const maxAttempts = this.options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.afterCommit([message], await this.transact([message]));
+        await this.settleCommitted([message], await this.transact([message]));
         return;
       } catch (err) {
         if (err instanceof PermanentMessageError) throw err;

@@ -32,8 +32,7 @@ export class BlockedAggregates {
   }
 
   replace(rows: readonly FailingRow[]): void {
-    const now = Date.now();
-    this.readAt = now;
+    this.readAt = Date.now();
     this.rows.clear();
     for (const r of rows) this.add(r.id, r.aggregatetype, r.aggregateid, r.seq, r.waitMs);
   }
