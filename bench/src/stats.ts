@@ -6,6 +6,11 @@ export function percentile(samples: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
 }
 
+/** Arithmetic mean; NaN when there are none. */
+export function mean(samples: readonly number[]): number {
+  return samples.reduce((sum, x) => sum + x, 0) / samples.length;
+}
+
 /** Latencies in ms from two maps of the same keys to timestamps in ms. */
 export function latencies(from: ReadonlyMap<string, number>, to: ReadonlyMap<string, number>): number[] {
   const out: number[] = [];

@@ -1,8 +1,8 @@
 import { DataSource } from 'typeorm';
 import { Outbox, OutboxRelay, outboxSql } from '@shop/outbox';
 import { atLeastRatio, atMost, atMostRatio, progress, ResultRow, row } from '../report';
-import { benchDatabase, createTopic, deleteTopics, kafka, orderPlacedEvent } from '../fixtures';
-import { percentile, sleep } from '../stats';
+import { admin, benchDatabase, createTopic, deleteTopics, kafka, orderPlacedEvent } from '../fixtures';
+import { mean, percentile, sleep } from '../stats';
 
 const EVENTS_PER_TRANSACTION = 100;
 /** Writers pause above this backlog: the relay, not the writers, sets the pace. */
@@ -30,8 +30,8 @@ interface TableState {
 
 async function tableState(ds: DataSource): Promise<TableState> {
   const [state] = await ds.query(
-    `SELECT pg_total_relation_size('outbox')::float8 AS bytes, n_dead_tup::float8 AS "deadTuples"
-       FROM pg_stat_user_tables WHERE relname = 'outbox'`,
+    `SELECT pg_total_relation_size('outbox')::float8 AS bytes, dead_tuple_count::float8 AS "deadTuples"
+       FROM pgstattuple_approx('outbox')`,
   );
   return state;
 }
@@ -43,6 +43,7 @@ async function tableState(ds: DataSource): Promise<TableState> {
  */
 export async function tableHealth(sizes: TableHealthSizes): Promise<ResultRow[]> {
   const db = await benchDatabase('bench_health');
+  await admin(db.name, (c) => c.query('CREATE EXTENSION pgstattuple'));
   const topic = await createTopic('health');
   const sampler = await db.connect({ extra: { max: 1 } });
   let published = 0;
@@ -59,8 +60,9 @@ export async function tableHealth(sizes: TableHealthSizes): Promise<ResultRow[]>
   type Phase = 'small' | 'large' | 'free' | 'held';
   let phase: Phase = 'small';
   const claimMs: Record<Phase, number[]> = { small: [], large: [], free: [], held: [] };
-  // Dead tuples rise between vacuums and drop at each: compare the peaks of two phases.
-  const peakDead: Record<Phase, number> = { small: 0, large: 0, free: 0, held: 0 };
+  // Dead tuples rise between vacuums and drop at each. Counted exactly (pgstattuple), not
+  // from pg_stat_user_tables, whose figure lags up to a second: longer than the first phase.
+  const dead: Record<Phase, number[]> = { small: [], large: [], free: [], held: [] };
   const writer = async () => {
     while (!stopped) {
       if (inserted - published >= MAX_BACKLOG) {
@@ -81,10 +83,10 @@ export async function tableHealth(sizes: TableHealthSizes): Promise<ResultRow[]>
         [500, [], relay.scanFrom, '{}'],
       );
       claimMs[phase].push(plans[0]['Planning Time'] + plans[0]['Execution Time']);
-      const [{ dead }] = await sampler.query(
-        `SELECT n_dead_tup::float8 AS dead FROM pg_stat_user_tables WHERE relname = 'outbox'`,
+      const [{ count }] = await sampler.query(
+        `SELECT dead_tuple_count::float8 AS count FROM pgstattuple_approx('outbox')`,
       );
-      peakDead[phase] = Math.max(peakDead[phase], dead);
+      dead[phase].push(count);
       await sleep(100);
     }
   };
@@ -152,13 +154,22 @@ export async function tableHealth(sizes: TableHealthSizes): Promise<ResultRow[]>
         '≤ 1.5×',
         atMostRatio(1.5),
       ),
+      // The mean, not the peak: the first phase has a few samples, the second hundreds.
       row(
-        `8. outbox dead tuples, peak up to ${n(sizes.large)} (baseline: peak up to ${n(sizes.small)})`,
-        peakDead.large,
-        peakDead.small,
+        `8. outbox dead tuples, mean ${n(sizes.small)}–${n(sizes.large)} (baseline: mean up to ${n(sizes.small)})`,
+        mean(dead.large),
+        mean(dead.small),
         'rows',
         '≤ 1.5×',
         atMostRatio(1.5),
+      ),
+      row(
+        `8. outbox dead tuples, peak ${n(sizes.small)}–${n(sizes.large)} (baseline: peak up to ${n(sizes.small)})`,
+        percentile(dead.large, 100),
+        percentile(dead.small, 100),
+        'rows',
+        'context',
+        undefined,
       ),
       row('8. claim query p50 during churn', percentile(churnClaims, 50), null, 'ms', 'context', undefined),
       row('8. claim query p99 during churn', percentile(churnClaims, 99), null, 'ms', '≤ 5 ms', atMost(5)),
