@@ -1,0 +1,64 @@
+import { Client } from 'pg';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { adminConnection, createTestDatabase } from '@shop/infra';
+import { postgresOptions } from './postgres-options';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('postgresOptions (real PostgreSQL)', () => {
+  it('keeps the process alive while its sessions are terminated mid-transaction', async () => {
+    const db = await createTestDatabase('service_kit_it');
+    const { host, port, username, password } = db.options;
+    const options = postgresOptions(
+      { DB_HOST: host, DB_PORT: port, DB_NAME: db.name, DB_USER: username, DB_PASSWORD: password },
+      { entities: [], migrations: [] },
+    );
+    const ds = new DataSource(options as DataSourceOptions);
+    await ds.initialize();
+    const admin = new Client(adminConnection(db.name));
+    await admin.connect();
+    try {
+      await ds.query('CREATE TABLE writes (id serial PRIMARY KEY)');
+      let stopped = false;
+      const outcome = { committed: 0, failed: 0 };
+      // Transactions with a pause between statements, as a handler has: sessions die while
+      // a statement runs and while the client waits for the next.
+      const writer = async () => {
+        while (!stopped) {
+          await ds
+            .transaction(async (manager) => {
+              await manager.query('INSERT INTO writes DEFAULT VALUES');
+              await sleep(Math.random() * 3);
+              await manager.query('SELECT count(*) FROM writes');
+            })
+            .then(
+              () => (outcome.committed += 1),
+              () => (outcome.failed += 1),
+            );
+        }
+      };
+      const writers = Array.from({ length: 10 }, writer);
+      let terminated = 0;
+      for (let i = 0; i < 120; i++) {
+        const { rowCount } = await admin.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+          [db.name],
+        );
+        terminated += rowCount ?? 0;
+        await sleep(20 + Math.random() * 30);
+      }
+      stopped = true;
+      await Promise.all(writers);
+
+      expect(terminated).toBeGreaterThan(100);
+      expect(outcome.failed).toBeGreaterThan(0);
+      // The pool replaced the dropped connections: every committed write is there.
+      const [{ n }] = await ds.query('SELECT count(*)::int AS n FROM writes');
+      expect(n).toBe(outcome.committed);
+    } finally {
+      await admin.end();
+      await ds.destroy();
+      await db.drop();
+    }
+  });
+});
