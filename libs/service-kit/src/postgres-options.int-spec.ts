@@ -52,9 +52,11 @@ describe('postgresOptions (real PostgreSQL)', () => {
 
       expect(terminated).toBeGreaterThan(100);
       expect(outcome.failed).toBeGreaterThan(0);
-      // The pool replaced the dropped connections: every committed write is there.
+      // The pool replaced the dropped connections: every acknowledged write is there, and a
+      // failed one only where the session died after its COMMIT and before the answer.
       const [{ n }] = await ds.query('SELECT count(*)::int AS n FROM writes');
-      expect(n).toBe(outcome.committed);
+      expect(n).toBeGreaterThanOrEqual(outcome.committed);
+      expect(n).toBeLessThanOrEqual(outcome.committed + outcome.failed);
     } finally {
       await admin.end();
       await ds.destroy();
