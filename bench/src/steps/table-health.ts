@@ -85,10 +85,7 @@ export async function tableHealth(sizes: TableHealthSizes): Promise<ResultRow[]>
       );
       claimMs[phase].push(plans[0]['Planning Time'] + plans[0]['Execution Time']);
       if (phase === 'small' || phase === 'large') {
-        const [{ count }] = await sampler.query(
-          `SELECT dead_tuple_count::float8 AS count FROM pgstattuple_approx('outbox')`,
-        );
-        dead[phase].push(count);
+        dead[phase].push((await tableState(sampler)).deadTuples);
       }
       await sleep(100);
     }

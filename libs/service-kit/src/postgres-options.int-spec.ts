@@ -1,9 +1,7 @@
 import { Client } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
-import { adminConnection, createTestDatabase } from '@shop/infra';
+import { adminConnection, createTestDatabase, sleep } from '@shop/infra';
 import { postgresOptions } from './postgres-options';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('postgresOptions (real PostgreSQL)', () => {
   it('keeps the process alive while its sessions are terminated mid-transaction', async () => {
