@@ -9,7 +9,7 @@ import {
   TcpProxy,
   waitFor,
 } from '@shop/infra';
-import { expectClean, FaultSystem, pendingOutbox, PlacedOrder } from './fault-system';
+import { expectClean, FaultSystem, pendingOutbox, PlacedOrder, SERVICES } from './fault-system';
 
 /**
  * Fault matrix, broker and network: the broker killed, bounced, frozen, cut off and slowed,
@@ -69,15 +69,24 @@ describe('fault matrix: the broker and the network', () => {
     await system.restart('order-service');
   }, 420_000);
 
-  it('3. broker paused for 40 s (SIGSTOP), then resumed', async () => {
+  it('3. broker paused for 40 s (SIGSTOP), then resumed; health answers within its timeout, readiness stays', async () => {
     const before = await system.placeOrders(10, 2);
     pauseBroker();
     let orders: typeof before;
+    const health: Awaited<ReturnType<typeof timedHealth>>[] = [];
     try {
       orders = [...before, ...(await system.placeOrders(20, 2))];
-      await sleep(40_000);
+      const pausedAt = Date.now();
+      for (const name of SERVICES) health.push(await timedHealth(system.service(name).url));
+      await sleep(Math.max(0, 40_000 - (Date.now() - pausedAt)));
     } finally {
       resumeBroker();
+    }
+    console.log(`health while the broker is frozen: ${JSON.stringify(health)}`);
+    for (const h of health) {
+      expect(h).toMatchObject({ ready: 200, diagnostics: 200, kafka: 'down', status: 'degraded' });
+      expect(h.diagnosticsMs).toBeLessThan(3_500); // checks time out at 3 s
+      expect(h.readyMs).toBeLessThan(3_500);
     }
     await system.quiesce(180_000);
     const f = await system.reconcile(orders, 'broker-paused');
@@ -119,18 +128,20 @@ describe('fault matrix: the broker and the network', () => {
     }
   }, 420_000);
 
-  it('17. broker absent when consumers start: health says so, they recover without a restart', async () => {
+  it('17. broker absent when consumers start: ready (they serve HTTP), diagnostics and metrics say so, they recover', async () => {
     const consumers = ['shipping-service', 'email-service'] as const;
     await Promise.all(consumers.map((n) => system.service(n).stop()));
     await stopBroker();
     let orders: PlacedOrder[] = [];
     try {
-      const started = await Promise.all(consumers.map((n) => system.start(n, {}, { until: 'live' })));
+      const started = await Promise.all(consumers.map((n) => system.start(n)));
       orders = await system.placeOrders(10, 2); // the order API does not need the broker
       for (let check = 0; check < 6; check++) {
         for (const s of started) {
-          const res = await fetch(`${s.url}/health/ready`);
-          expect([s.name, res.status]).toEqual([s.name, 503]);
+          const h = await timedHealth(s.url);
+          expect([s.name, h]).toMatchObject([s.name, { ready: 200, kafka: 'down', inbox: 'down', status: 'degraded' }]);
+          const metrics = await (await fetch(`${s.url}/metrics`)).text();
+          expect([s.name, metrics]).toEqual([s.name, expect.stringMatching(/^kafka_broker_reachable 0$/m)]);
         }
         await sleep(10_000);
       }
@@ -139,7 +150,11 @@ describe('fault matrix: the broker and the network', () => {
     }
     const pids = consumers.map((n) => system.service(n).process.pid);
     for (const name of consumers) {
-      await waitFor(`${name} ready`, async () => (await fetch(`${system.service(name).url}/health/ready`)).ok, 120_000);
+      await waitFor(
+        `${name} sees the broker`,
+        async () => (await timedHealth(system.service(name).url)).kafka === 'up',
+        120_000,
+      );
     }
     await system.quiesce(180_000);
     expect(consumers.map((n) => system.service(n).process.pid)).toEqual(pids); // same processes
@@ -147,4 +162,28 @@ describe('fault matrix: the broker and the network', () => {
     expectClean(f);
     expect(f.duplicateEmailDeliveries).toBe(0);
   }, 420_000);
+
+  /** Readiness and diagnostics of one service, with how long each took to answer. */
+  async function timedHealth(url: string) {
+    const timed = async (path: string) => {
+      const t0 = Date.now();
+      const res = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(60_000) });
+      return { status: res.status, body: (await res.json()) as Diagnostics, ms: Date.now() - t0 };
+    };
+    const [ready, diagnostics] = await Promise.all([timed('/health/ready'), timed('/health/diagnostics')]);
+    return {
+      ready: ready.status,
+      readyMs: ready.ms,
+      diagnostics: diagnostics.status,
+      diagnosticsMs: diagnostics.ms,
+      status: diagnostics.body.status,
+      kafka: diagnostics.body.details?.kafka?.status,
+      inbox: diagnostics.body.details?.inbox?.status,
+    };
+  }
 });
+
+interface Diagnostics {
+  status: string;
+  details?: Record<string, { status: string }>;
+}

@@ -2,9 +2,10 @@ import { Injectable, Module } from '@nestjs/common';
 import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import { KafkaInboxServer } from './kafka-inbox.server';
 
-/** Terminus indicator over the service's inbox consumers; `watch(server)` each one. */
+/** Terminus indicator over the service's inbox consumers (`watch(server)` each one), for diagnostics. */
 @Injectable()
 export class InboxHealthIndicator {
+  readonly key = 'inbox';
   private readonly servers: KafkaInboxServer[] = [];
 
   constructor(private readonly health: HealthIndicatorService) {}
@@ -13,8 +14,8 @@ export class InboxHealthIndicator {
     this.servers.push(server);
   }
 
-  async check(key = 'inbox') {
-    const indicator = this.health.check(key);
+  async check() {
+    const indicator = this.health.check(this.key);
     const results = await Promise.all(this.servers.map((s) => s.health()));
     const down = results.find((r) => !r.up);
     const details = { consumers: results };

@@ -53,7 +53,7 @@ export class OutboxMetrics {
     });
     new Gauge({
       name: 'outbox_oldest_pending_age_seconds',
-      help: 'Age of the oldest unpublished row',
+      help: 'Age of the oldest row waiting to be published (parked rows excluded)',
       registers,
       async collect() {
         this.set(await read((s) => s.oldestPendingAgeSeconds));

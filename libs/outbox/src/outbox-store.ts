@@ -30,8 +30,10 @@ export interface ParkedRow {
 }
 
 export interface OutboxStats {
+  /** Unpublished rows that are not parked. */
   pending: number;
   parked: number;
+  /** Of the pending rows; a parked row waits for an operator, not for the relay. */
   oldestPendingAgeSeconds: number;
 }
 
@@ -140,6 +142,7 @@ export const outboxSql = {
   stats: `
     SELECT count(*) FILTER (WHERE parked_at IS NULL)::int AS pending,
            count(*) FILTER (WHERE parked_at IS NOT NULL)::int AS parked,
-           coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 AS "oldestPendingAgeSeconds"
+           coalesce(extract(epoch FROM clock_timestamp() - min(created_at) FILTER (WHERE parked_at IS NULL)), 0)::float8
+             AS "oldestPendingAgeSeconds"
       FROM outbox WHERE published_at IS NULL`,
 };

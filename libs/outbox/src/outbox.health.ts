@@ -4,23 +4,30 @@ import { OutboxAdmin } from './outbox-admin';
 
 export const OUTBOX_HEALTH_MAX_AGE = Symbol('OUTBOX_HEALTH_MAX_AGE');
 
-/** Down when the oldest unpublished row is older than the threshold: the relay is not keeping up. */
+/**
+ * For diagnostics, never readiness: the outbox exists so that a backlog does not stop the
+ * service. Down when the oldest pending row (parked ones apart) is older than the
+ * threshold, or when rows are parked.
+ */
 @Injectable()
 export class OutboxHealthIndicator {
+  readonly key = 'outbox';
+
   constructor(
     private readonly health: HealthIndicatorService,
     private readonly admin: OutboxAdmin,
     @Inject(OUTBOX_HEALTH_MAX_AGE) private readonly maxAgeSeconds: number,
   ) {}
 
-  async check(key = 'outbox') {
-    const indicator = this.health.check(key);
+  async check() {
+    const indicator = this.health.check(this.key);
     const stats = await this.admin.stats();
-    const details = {
-      pending: stats.pending,
-      parked: stats.parked,
-      oldestPendingAgeSeconds: Math.round(stats.oldestPendingAgeSeconds),
-    };
-    return stats.oldestPendingAgeSeconds > this.maxAgeSeconds ? indicator.down(details) : indicator.up(details);
+    const oldestPendingAgeSeconds = Math.round(stats.oldestPendingAgeSeconds);
+    const problems: string[] = [];
+    if (oldestPendingAgeSeconds > this.maxAgeSeconds)
+      problems.push(`the oldest pending row waits for ${oldestPendingAgeSeconds} s (over ${this.maxAgeSeconds} s)`);
+    if (stats.parked > 0) problems.push(`${stats.parked} parked row(s) wait for an operator`);
+    const details = { pending: stats.pending, parked: stats.parked, oldestPendingAgeSeconds };
+    return problems.length > 0 ? indicator.down({ ...details, problems }) : indicator.up(details);
   }
 }
