@@ -1,3 +1,4 @@
+import { register } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { ORDER_EVENTS_TOPIC, parseEventData, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
 import { InboxHealthIndicator, KafkaInboxServer } from '@shop/inbox';
@@ -15,6 +16,7 @@ export async function createEmailServiceApp(config: EmailServiceConfig, options:
     dataSource: app.get(DataSource),
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     validate: parseEventData,
+    metricsRegistry: register,
     hooks: { afterTransactionCommit: failpoint(config.FAILPOINT, 'inbox-after-commit') },
   });
   app.get(InboxHealthIndicator).watch(inbox);

@@ -1,4 +1,5 @@
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { register } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { parseEventData, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
 import { InboxHealthIndicator, KafkaInboxServer } from '@shop/inbox';
@@ -16,6 +17,7 @@ export async function createOrderServiceApp(config: OrderServiceConfig, options:
     dataSource: app.get(DataSource),
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     validate: parseEventData,
+    metricsRegistry: register,
     hooks: { afterTransactionCommit: failpoint(config.FAILPOINT, 'inbox-after-commit') },
   });
   app.get(InboxHealthIndicator).watch(inbox);

@@ -1,3 +1,4 @@
+import { register } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { ORDER_EVENTS_TOPIC, parseEventData } from '@shop/contracts';
 import { InboxHealthIndicator, KafkaInboxServer } from '@shop/inbox';
@@ -15,6 +16,7 @@ export async function createShippingServiceApp(config: ShippingServiceConfig, op
     dataSource: app.get(DataSource),
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     validate: parseEventData,
+    metricsRegistry: register,
     // Orders are independent of each other; only one order's events need their order.
     partitionsConsumedConcurrently: 3,
     hooks: { afterTransactionCommit: failpoint(config.FAILPOINT, 'inbox-after-commit') },

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Kafka, logLevel, Producer } from 'kafkajs';
+import { Registry } from 'prom-client';
 import {
   createTestDatabase,
   kafkaBrokers,
@@ -165,9 +166,10 @@ describe('KafkaInboxServer (real PostgreSQL and Kafka)', () => {
     expect(server.stats).toMatchObject({ processed: 1, deadLettered: 0 });
   });
 
-  it('dead-letters every kind of bad message with its cause and keeps consuming the partition', async () => {
+  it('dead-letters every kind of bad message with its key, headers and cause, keeps consuming, counts it', async () => {
     const topic = await newTopic();
-    const server = await startConsumer(topic, { maxAttempts: 3 });
+    const registry = new Registry();
+    const server = await startConsumer(topic, { maxAttempts: 3, metricsRegistry: registry });
     handlerControl.alwaysFailFor = 13;
     const good = envelope(4);
     const bad: [string, string | Buffer, RegExp][] = [
@@ -200,7 +202,15 @@ describe('KafkaInboxServer (real PostgreSQL and Kafka)', () => {
       ],
       ['retries exhausted', JSON.stringify(envelope(13)), /^handler refuses n=13$/],
     ];
-    await send(topic, ...bad.map(([, value]) => value), JSON.stringify(good));
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [...bad.map(([, value]) => value), JSON.stringify(good)].map((value, i) => ({
+        key: `thing-${i}`,
+        value,
+        headers: { 'x-origin': 'inbox-it', traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` },
+      })),
+    });
     await waitFor('the good message after the bad ones', async () => (await effectsOf(good.id)).length === 1, 30_000);
 
     const reader = await readTopic(`${topic}.dlt`);
@@ -210,6 +220,12 @@ describe('KafkaInboxServer (real PostgreSQL and Kafka)', () => {
         const [name, value, cause] = bad[i];
         expect([name, m.headers?.['dlt-error']?.toString()]).toEqual([name, expect.stringMatching(cause)]);
         expect(m.value?.equals(Buffer.from(value))).toBe(true);
+        expect([name, m.key?.toString(), m.headers?.['x-origin']?.toString()]).toEqual([
+          name,
+          `thing-${i}`,
+          'inbox-it',
+        ]);
+        expect(m.headers?.['dlt-consumer']?.toString()).toMatch(/^inbox-it-/);
         expect(m.headers?.['dlt-original-topic']?.toString()).toBe(topic);
         expect(m.headers?.['dlt-original-partition']?.toString()).toBe('0');
         expect(m.headers?.['dlt-original-offset']?.toString()).toBe(String(i));
@@ -220,6 +236,15 @@ describe('KafkaInboxServer (real PostgreSQL and Kafka)', () => {
       await reader.stop();
     }
     expect(server.stats).toMatchObject({ processed: 1, deadLettered: bad.length });
+    const metrics = await registry.metrics();
+    const sample = (name: string) =>
+      Number(new RegExp(`^${name}\\{[^}]*topic="${topic}"[^}]*\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
+    expect({
+      handled: sample('inbox_handled_total'),
+      deadLettered: sample('inbox_dead_lettered_total'),
+      retries: sample('inbox_retries_total'),
+      handlerCalls: sample('inbox_handler_duration_seconds_count'),
+    }).toEqual({ handled: 1, deadLettered: bad.length, retries: 2, handlerCalls: 1 });
   });
 
   it('redelivers after a crash between the database commit and the offset commit, with one effect', async () => {

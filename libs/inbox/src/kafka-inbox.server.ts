@@ -1,11 +1,11 @@
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { Registry } from 'prom-client';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { DataSource } from 'typeorm';
 import {
   Admin,
   Consumer,
   EachBatchPayload,
-  IHeaders,
   KafkaMessage,
   Kafka,
   KafkaConfig,
@@ -16,6 +16,7 @@ import {
 import { decodeEnvelope, InboxEnvelope } from './inbox-envelope';
 import { errorMessage, isInfrastructureError, PermanentMessageError } from './inbox-errors';
 import { InboxContext, InboxMessageMeta } from './inbox-context';
+import { InboxMetrics } from './inbox-metrics';
 
 export interface KafkaInboxOptions {
   /** Consumer name: the inbox dedup scope, and the Kafka group id unless `groupId` is set. */
@@ -66,6 +67,8 @@ export interface KafkaInboxOptions {
   brokerDownAfterMs?: number;
   /** Health: down when there is lag and nothing was handled for this long. Default 60 s. */
   stalledAfterMs?: number;
+  /** Where the consumer's metrics go, e.g. prom-client's default `register`. Default: none. */
+  metricsRegistry?: Registry;
   /** Failpoints for fault tests. */
   hooks?: { afterTransactionCommit?(meta: InboxMessageMeta): void | Promise<void> };
 }
@@ -122,11 +125,14 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
   private retentionTimer?: NodeJS.Timeout;
   private lastBrokerContactAt = Date.now();
   private lastProgressAt = Date.now();
+  private readonly metrics?: InboxMetrics;
+  private unwatchLag?: () => void;
   readonly stats: InboxStats = { processed: 0, duplicates: 0, deadLettered: 0 };
 
   constructor(private readonly options: KafkaInboxOptions) {
     super();
     this.kafka = new Kafka({ logLevel: logLevel.WARN, ...options.kafka });
+    this.metrics = options.metricsRegistry && InboxMetrics.for(options.metricsRegistry);
   }
 
   private get groupId(): string {
@@ -149,12 +155,14 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     const interval = this.options.retentionIntervalMs ?? 3_600_000;
     this.retentionTimer = setInterval(() => void this.applyRetention().catch(() => undefined), interval);
     this.retentionTimer.unref();
+    this.unwatchLag = this.metrics?.watchLag({ consumer: this.options.consumer, lagByTopic: () => this.lagByTopic() });
     callback();
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.retentionTimer);
+    this.unwatchLag?.();
     await this.connecting;
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
@@ -190,7 +198,10 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     if (brokerSilentMs > (this.options.brokerDownAfterMs ?? 30_000)) {
       return { up: false, reason: 'broker unreachable', brokerSilentMs, idleMs };
     }
-    const lag = await this.lag().catch(() => undefined);
+    const lag = await this.lagByTopic().then(
+      (byTopic) => [...byTopic.values()].reduce((sum, n) => sum + n, 0),
+      () => undefined,
+    );
     if (lag === undefined) return { up: false, reason: 'lag unknown: broker unreachable', brokerSilentMs, idleMs };
     if (lag > 0 && idleMs > (this.options.stalledAfterMs ?? 60_000)) {
       return { up: false, reason: 'lag without progress', lag, brokerSilentMs, idleMs };
@@ -198,14 +209,29 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
     return { up: true, lag, brokerSilentMs, idleMs };
   }
 
-  private async lag(): Promise<number> {
+  /** Per topic: messages not yet committed by the group; fails after 3 s without an answer. */
+  private async lagByTopic(): Promise<Map<string, number>> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('lag unknown: no answer within 3000 ms')), 3000);
+    });
+    // A frozen broker must not hold health checks and scrapes for kafkajs's 30 s request timeout.
+    return Promise.race([this.readLag(), timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private async readLag(): Promise<Map<string, number>> {
     if (!this.admin) {
-      this.admin = this.kafka.admin();
-      await this.admin.connect();
+      const kafka = new Kafka({ logLevel: logLevel.NOTHING, ...this.options.kafka, requestTimeout: 3000 });
+      this.admin = kafka.admin();
+      await this.admin.connect().catch((err: unknown) => {
+        this.admin = undefined;
+        throw err;
+      });
     }
     const admin = this.admin;
-    let lag = 0;
+    const lags = new Map<string, number>();
     for (const topic of this.options.topics) {
+      let lag = 0;
       const [latest, [committed]] = await Promise.all([
         admin.fetchTopicOffsets(topic),
         admin.fetchOffsets({ groupId: this.groupId, topics: [topic] }),
@@ -214,8 +240,9 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
         const done = committed?.partitions.find((c) => c.partition === p.partition)?.offset ?? '-1';
         lag += Number(p.high) - (done === '-1' ? Number(p.low) : Number(done));
       }
+      lags.set(topic, lag);
     }
-    return lag;
+    return lags;
   }
 
   private async connectWithRetry(): Promise<void> {
@@ -383,8 +410,10 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
       for (const [i, { envelope, payload, meta, handler }] of messages.entries()) {
         if (!unseen.delete(envelope.id.toLowerCase())) continue; // uuid text comes back lower-case
         const context = new InboxContext([manager, envelope, meta, (fn) => afterCommit.push(fn)]);
+        const stopTimer = this.metrics?.handlerDuration.startTimer(this.labels(meta));
         const result = await handler(payload, context);
         if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+        stopTimer?.();
         handled.add(i);
       }
       return handled;
@@ -396,8 +425,13 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
   private async settleCommitted(messages: readonly ReadMessage[], { handled, afterCommit }: Committed): Promise<void> {
     for (const [i, { meta }] of messages.entries()) {
       await this.options.hooks?.afterTransactionCommit?.(meta);
-      if (handled.has(i)) this.stats.processed += 1;
-      else this.stats.duplicates += 1;
+      if (handled.has(i)) {
+        this.stats.processed += 1;
+        this.metrics?.handled.inc(this.labels(meta));
+      } else {
+        this.stats.duplicates += 1;
+        this.metrics?.duplicates.inc(this.labels(meta));
+      }
     }
     for (const fn of afterCommit) fn();
   }
@@ -410,7 +444,7 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
       // Shutting down, or the database is gone: leave the offset alone; the message comes again.
       if (this.closed || isInfrastructureError(err)) throw err;
       const attempts = err instanceof PermanentMessageError ? 1 : (this.options.maxAttempts ?? 5);
-      await this.deadLetter(message.value, message.headers ?? {}, meta, err, attempts);
+      await this.deadLetter(message, meta, err, attempts);
     }
   }
 
@@ -447,18 +481,14 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
           continue;
         }
         if (attempt >= maxAttempts) throw err;
+        this.metrics?.retries.inc(this.labels(meta));
         await sleep((this.options.retryBackoffMs ?? 200) * 2 ** (attempt - 1));
       }
     }
   }
 
-  private async deadLetter(
-    value: Buffer | null,
-    headers: IHeaders,
-    meta: InboxMessageMeta,
-    err: unknown,
-    attempts: number,
-  ) {
+  /** The original key, value and headers, with where it came from and why it could not be handled. */
+  private async deadLetter(message: KafkaMessage, meta: InboxMessageMeta, err: unknown, attempts: number) {
     const topic = (this.options.deadLetterTopicFor ?? ((t: string) => `${t}.dlt`))(meta.topic);
     const error = errorMessage(err);
     this.logger.warn?.({ msg: 'message dead-lettered', ...meta, deadLetterTopic: topic, error });
@@ -469,9 +499,10 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
       acks: -1,
       messages: [
         {
-          value,
+          key: message.key,
+          value: message.value,
           headers: {
-            ...headers,
+            ...message.headers,
             'dlt-original-topic': meta.topic,
             'dlt-original-partition': String(meta.partition),
             'dlt-original-offset': meta.offset,
@@ -483,5 +514,10 @@ export class KafkaInboxServer extends Server implements CustomTransportStrategy 
       ],
     });
     this.stats.deadLettered += 1;
+    this.metrics?.deadLettered.inc(this.labels(meta));
+  }
+
+  private labels(meta: InboxMessageMeta) {
+    return { consumer: this.options.consumer, topic: meta.topic };
   }
 }
