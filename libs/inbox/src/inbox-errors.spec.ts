@@ -1,4 +1,4 @@
-import { isInfrastructureError } from './inbox-errors';
+import { errorMessage, isInfrastructureError } from './inbox-errors';
 
 describe('isInfrastructureError', () => {
   it.each([
@@ -26,5 +26,16 @@ describe('isInfrastructureError', () => {
     ['nothing', undefined],
   ])('does not take %s for an outage', (_name, err) => {
     expect(isInfrastructureError(err)).toBe(false);
+  });
+});
+
+describe('errorMessage', () => {
+  it('leaves out the value PostgreSQL quotes in a data exception, and whatever a non-Error holds', () => {
+    const dataException = Object.assign(new Error('invalid input syntax for type uuid: "ada@example.com"'), {
+      driverError: { code: '22P02' },
+    });
+    expect(errorMessage(dataException)).toBe('invalid input syntax for type uuid: [value not logged] (SQLSTATE 22P02)');
+    expect(errorMessage({ contactEmail: 'ada@example.com' })).toBe('a non-Error was thrown (object)');
+    expect(errorMessage(new Error('handler refuses n=13'))).toBe('handler refuses n=13');
   });
 });

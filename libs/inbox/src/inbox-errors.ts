@@ -24,5 +24,16 @@ export function isInfrastructureError(err: unknown): boolean {
   return e.driverError !== undefined && e.driverError !== err && isInfrastructureError(e.driverError);
 }
 
-export const errorMessage = (err: unknown): string =>
-  err instanceof Error ? err.message : typeof err === 'object' ? JSON.stringify(err) : String(err);
+/**
+ * An error as logs and dead-letter headers carry it. PostgreSQL quotes the offending input
+ * in data exceptions (SQLSTATE class 22), and an object thrown may hold anything: neither
+ * is repeated, so no address or payload reaches a log line.
+ */
+export function errorMessage(err: unknown): string {
+  if (typeof err === 'string') return err;
+  if (!(err instanceof Error)) return `a non-Error was thrown (${typeof err})`;
+  const code = ((err as { driverError?: { code?: unknown } }).driverError ?? (err as { code?: unknown })).code;
+  if (typeof code === 'string' && code.startsWith('22'))
+    return `${err.message.replace(/:[^:]*$/, ': [value not logged]')} (SQLSTATE ${code})`;
+  return err.message;
+}

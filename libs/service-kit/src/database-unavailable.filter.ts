@@ -26,7 +26,7 @@ export class DatabaseUnavailableFilter extends BaseExceptionFilter implements Ex
 
   override catch(exception: unknown, host: ArgumentsHost) {
     if (host.getType() === 'http' && isDatabaseUnavailable(exception)) {
-      this.logger.warn({ msg: 'database unavailable; answered 503', error: (exception as Error).message });
+      this.logger.warn({ msg: 'database unavailable; answered 503', err: exception });
       const res = host.switchToHttp().getResponse<Response>();
       res.setHeader('retry-after', '1');
       res.status(503).json({ statusCode: 503, message: 'Service temporarily unavailable, please retry' });

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { LoggerModule } from 'nestjs-pino';
+import { safeError } from './safe-error';
 
 /** Accepted as a correlation id from a caller; anything else is replaced by a fresh uuid. */
 export const CORRELATION_ID = /^[\w.:-]{1,100}$/;
@@ -8,7 +9,8 @@ export const CORRELATION_ID = /^[\w.:-]{1,100}$/;
 /**
  * Structured JSON logs (pino). Every HTTP request gets a correlation id, taken from the
  * `x-correlation-id` header when it is well-formed and echoed back; it travels on in
- * events. Bodies are never logged, and fields that may hold addresses are redacted.
+ * events. Bodies are never logged, fields that may hold addresses are redacted, and errors
+ * are logged as `safeError` describes them.
  */
 @Module({})
 export class LoggingModule {
@@ -28,9 +30,22 @@ export class LoggingModule {
               return id;
             },
             customProps: (req) => ({ correlationId: req.id }),
+            // Raw objects to the serializers below: pino-http's wrapping would hand the error
+            // serializer a copy already holding every field (statement parameters included).
+            wrapSerializers: false,
             serializers: {
               req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }),
               res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+              err: safeError,
+            },
+            hooks: {
+              // pino takes an error's raw message as the line's msg; give it the safe one.
+              logMethod(args, method) {
+                const [first] = args as unknown[];
+                if (args.length === 1 && typeof first === 'object' && first !== null && 'err' in first)
+                  return method.apply(this, [first, safeError(first.err).message]);
+                return method.apply(this, args);
+              },
             },
             redact: {
               paths: ['contactEmail', 'email', 'recipient', '*.contactEmail', '*.email', '*.recipient'],
