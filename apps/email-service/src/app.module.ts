@@ -5,6 +5,7 @@ import { HealthModule, LoggingModule, MetricsModule, postgresOptions } from '@sh
 import { EmailServiceConfig } from './config';
 import { CreateOutgoingEmails1764000000300 } from './migrations/1764000000300-create-outgoing-emails';
 import { AddSendLease1764000000301 } from './migrations/1764000000301-add-send-lease';
+import { ShippedNoticeWaitsForContact1764000000302 } from './migrations/1764000000302-shipped-notice-waits-for-contact';
 import { OrderContactRecord } from './emails/order-contact.record';
 import { OutgoingEmailRecord } from './emails/outgoing-email.record';
 import { EmailsModule } from './emails/emails.module';
@@ -19,7 +20,12 @@ export class AppModule {
         TypeOrmModule.forRoot(
           postgresOptions(config, {
             entities: [OutgoingEmailRecord, OrderContactRecord],
-            migrations: [CreateInboxTable1764000000001, CreateOutgoingEmails1764000000300, AddSendLease1764000000301],
+            migrations: [
+              CreateInboxTable1764000000001,
+              CreateOutgoingEmails1764000000300,
+              AddSendLease1764000000301,
+              ShippedNoticeWaitsForContact1764000000302,
+            ],
           }),
         ),
         InboxModule,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { fixtures, ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
-import { mailApiUrl } from '@shop/infra';
-import { expectClean, FaultSystem, queryDb, readAll } from './fault-system';
+import { Admin } from 'kafkajs';
+import { mailApiUrl, waitFor } from '@shop/infra';
+import { expectClean, FaultSystem, pendingOutbox, queryDb, readAll } from './fault-system';
 
 /**
  * Fault matrix, messages: replayed, duplicated, reordered and malformed events.
@@ -132,6 +133,133 @@ describe('fault matrix: replayed, duplicated, reordered and bad messages', () =>
       expect([topic, perConsumer]).toEqual([topic, consumers.map(() => bad.length)]);
     }
   }, 180_000);
+
+  it('19. shipments dispatched while email-service has not read their orders yet: every notice sent, none dead-lettered', async () => {
+    const admin = system.kafka.admin();
+    await admin.connect();
+    try {
+      // The order topic's consumer of email-service held back: its committed offsets stay
+      // before this scenario's placements while it reads the shipment topic.
+      await system.service('email-service').stop();
+      const heldAt = await resumePoints(admin, 'email-service', ORDER_EVENTS_TOPIC);
+      const orders = await system.placeOrders(50, 5);
+      const orderIds = orders.flatMap((o) => (o.orderId ? [o.orderId] : []));
+      expect(orderIds).toHaveLength(50);
+      const shipments = await Promise.all(orderIds.map((id) => scheduledShipment(id)));
+      for (const id of shipments) await dispatch(id);
+      await waitFor('shipment events published', async () => (await pendingOutbox('shipping')) === 0, 60_000);
+      await admin.setOffsets({
+        groupId: 'email-service',
+        topic: ORDER_EVENTS_TOPIC,
+        partitions: await endOffsets(admin),
+      });
+      await system.start('email-service');
+      await waitFor(
+        'email-service read the shipment topic',
+        async () => (await groupLag(admin, 'email-service', SHIPMENT_EVENTS_TOPIC)) === 0,
+        60_000,
+      );
+      const waiting = await queryDb(
+        'email',
+        `SELECT count(*)::int AS n FROM outgoing_emails WHERE kind = 'shipped-notice' AND status = 'WAITING' AND order_id = ANY($1::uuid[])`,
+        [orderIds],
+      );
+
+      await system.service('email-service').stop(); // let the order topic go
+      await admin.setOffsets({ groupId: 'email-service', topic: ORDER_EVENTS_TOPIC, partitions: heldAt });
+      await system.start('email-service');
+      await system.quiesce();
+
+      const addresses = new Set(orders.map((o) => o.email));
+      const mail = (await (await fetch(`${mailApiUrl()}/api/v1/messages`)).json()) as {
+        messages: { To: { Address: string }[]; Subject: string }[];
+      };
+      const notices = mail.messages.filter(
+        (m) => addresses.has(m.To[0]?.Address) && m.Subject.endsWith('is on its way'),
+      );
+      const ids = new Set(orderIds);
+      const deadLetters = (await readAll(`${SHIPMENT_EVENTS_TOPIC}.dlt`)).filter(
+        (m) => String(m.headers?.['dlt-consumer']) === 'email-service' && ids.has(orderIdOf(m.value)),
+      );
+      const figures = {
+        dispatched: shipments.length,
+        waitingWhileHeld: waiting[0].n,
+        shippedNotices: notices.length,
+        deadLetters: deadLetters.length,
+      };
+      console.log(
+        `reconcile[notice-before-placement]: ${Object.entries(figures)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`,
+      );
+      expect(figures).toEqual({ dispatched: 50, waitingWhileHeld: 50, shippedNotices: 50, deadLetters: 0 });
+      expectClean(await system.reconcile(orders, 'notice-before-placement'));
+    } finally {
+      await admin.disconnect();
+    }
+  }, 300_000);
+
+  async function scheduledShipment(orderId: string): Promise<string> {
+    let id = '';
+    await waitFor(
+      'shipment scheduled',
+      async () => {
+        const res = await fetch(`${system.service('shipping-service').url}/shipments?orderId=${orderId}`);
+        const [shipment] = (await res.json()) as { id: string; status: string }[];
+        id = shipment?.status === 'SCHEDULED' ? shipment.id : '';
+        return id !== '';
+      },
+      60_000,
+    );
+    return id;
+  }
+
+  async function dispatch(shipmentId: string): Promise<void> {
+    const res = await fetch(`${system.service('shipping-service').url}/shipments/${shipmentId}/dispatch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ carrier: 'DHL' }),
+    });
+    expect(res.status).toBe(200);
+  }
+
+  async function committedOffsets(admin: Admin, groupId: string, topic: string) {
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return committed.partitions.map(({ partition, offset }) => ({ partition, offset }));
+  }
+
+  /** Where the group would resume: its committed offset, or the oldest message where it has none. */
+  async function resumePoints(admin: Admin, groupId: string, topic: string) {
+    const oldest = await admin.fetchTopicOffsets(topic);
+    return (await committedOffsets(admin, groupId, topic)).map(({ partition, offset }) => ({
+      partition,
+      offset: offset === '-1' ? (oldest.find((o) => o.partition === partition)?.low ?? '0') : offset,
+    }));
+  }
+
+  async function endOffsets(admin: Admin) {
+    return (await admin.fetchTopicOffsets(ORDER_EVENTS_TOPIC)).map(({ partition, high }) => ({
+      partition,
+      offset: high,
+    }));
+  }
+
+  async function groupLag(admin: Admin, groupId: string, topic: string): Promise<number> {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const committed = await committedOffsets(admin, groupId, topic);
+    return ends.reduce((sum, { partition, high }) => {
+      const done = Number(committed.find((c) => c.partition === partition)?.offset ?? -1);
+      return sum + (done < 0 ? Number(high) : Number(high) - done);
+    }, 0);
+  }
+
+  function orderIdOf(value: Buffer | null): string {
+    try {
+      return String(JSON.parse(String(value)).data?.orderId);
+    } catch {
+      return '';
+    }
+  }
 
   async function effectCounts() {
     const [{ n: shipments }] = await queryDb('shipping', 'SELECT count(*)::int AS n FROM shipments');

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { EmailServiceConfig } from '../config';
 import { EmailDispatcher } from './delivery/email-dispatcher';
 import { EmailQueue } from './delivery/email-queue';
+import { EmailMetrics } from './email-metrics';
 import { createMailTransport, MAIL_TRANSPORT } from './delivery/mail-transport';
 import { EMAIL_CONFIG } from './emails.tokens';
 import { ListEmailsHttpController } from './list-emails/list-emails.http.controller';
@@ -25,6 +26,7 @@ export class EmailsModule {
         { provide: MAIL_TRANSPORT, useFactory: () => createMailTransport(config) },
         EmailDispatcher,
         EmailQueue,
+        EmailMetrics,
       ],
     };
   }

@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
 export type EmailKind = 'order-confirmation' | 'shipped-notice' | 'cancellation-notice';
-export type EmailStatus = 'PENDING' | 'SENT';
+/** WAITING: the recipient is not known yet (see EmailQueue.enqueueWaiting). */
+export type EmailStatus = 'WAITING' | 'PENDING' | 'SENT';
 
 /**
  * An email the service intends to send. It is written in the same transaction as the
@@ -25,8 +26,8 @@ export class OutgoingEmailRecord {
   @Column({ name: 'message_id', type: 'varchar', length: 255, unique: true })
   messageId!: string;
 
-  @Column({ type: 'varchar', length: 320 })
-  recipient!: string;
+  @Column({ type: 'varchar', length: 320, nullable: true })
+  recipient!: string | null;
 
   @Column({ type: 'varchar', length: 255 })
   subject!: string;

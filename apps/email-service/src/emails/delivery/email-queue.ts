@@ -3,13 +3,19 @@ import { randomUUID } from 'node:crypto';
 import { InboxContext } from '@shop/inbox';
 import { EmailServiceConfig } from '../../config';
 import { EMAIL_CONFIG } from '../emails.tokens';
-import { EmailKind, OutgoingEmailRecord } from '../outgoing-email.record';
+import { EmailKind, EmailStatus, OutgoingEmailRecord } from '../outgoing-email.record';
 import { EmailDispatcher } from './email-dispatcher';
 
 export interface RenderedEmail {
   subject: string;
   text: string;
   html: string;
+}
+
+interface QueuedEmail {
+  kind: EmailKind;
+  orderId: string;
+  content: RenderedEmail;
 }
 
 /**
@@ -23,10 +29,33 @@ export class EmailQueue {
     @Inject(EMAIL_CONFIG) private readonly config: EmailServiceConfig,
   ) {}
 
-  async enqueue(
-    ctx: InboxContext,
-    email: { kind: EmailKind; orderId: string; recipient: string; content: RenderedEmail },
-  ) {
+  async enqueue(ctx: InboxContext, email: QueuedEmail & { recipient: string }) {
+    await this.insert(ctx, email, 'PENDING');
+    ctx.afterCommit(() => this.dispatcher.wake());
+  }
+
+  /**
+   * An email whose recipient comes with another event, on another topic that may lag
+   * behind: it waits in the database, not in a retry loop that would end in the
+   * dead-letter topic, until `releaseWaiting` gives it its recipient.
+   */
+  async enqueueWaiting(ctx: InboxContext, email: QueuedEmail) {
+    await this.insert(ctx, { ...email, recipient: null }, 'WAITING');
+  }
+
+  /** The order's recipient is known now: its waiting emails become sendable. Returns how many. */
+  async releaseWaiting(ctx: InboxContext, orderId: string, recipient: string): Promise<number> {
+    const result = await ctx.manager.update(
+      OutgoingEmailRecord,
+      { orderId, status: 'WAITING' },
+      { recipient, status: 'PENDING' },
+    );
+    const released = result.affected ?? 0;
+    if (released > 0) ctx.afterCommit(() => this.dispatcher.wake());
+    return released;
+  }
+
+  private async insert(ctx: InboxContext, email: QueuedEmail & { recipient: string | null }, status: EmailStatus) {
     const eventId = ctx.envelope.id;
     await ctx.manager.insert(OutgoingEmailRecord, {
       id: randomUUID(),
@@ -38,7 +67,7 @@ export class EmailQueue {
       subject: email.content.subject,
       textBody: email.content.text,
       htmlBody: email.content.html,
+      status,
     });
-    ctx.afterCommit(() => this.dispatcher.wake());
   }
 }

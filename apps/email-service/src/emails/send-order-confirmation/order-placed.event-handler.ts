@@ -13,7 +13,7 @@ export class OrderPlacedEventHandler {
 
   constructor(private readonly emails: EmailQueue) {}
 
-  /** Records the confirmation (and the contact for later notices) with the inbox row. */
+  /** Records the confirmation and the contact, and releases notices that waited for it, with the inbox row. */
   @EventPattern(orderPlacedV1.type)
   async handle(@Payload() order: OrderPlacedV1, @Ctx() ctx: InboxContext): Promise<void> {
     await ctx.manager.upsert(OrderContactRecord, { orderId: order.orderId, contactEmail: order.contactEmail }, [
@@ -25,8 +25,10 @@ export class OrderPlacedEventHandler {
       recipient: order.contactEmail,
       content: renderOrderConfirmation(order),
     });
+    const released = await this.emails.releaseWaiting(ctx, order.orderId, order.contactEmail);
     this.logger.log({
       msg: 'order confirmation queued',
+      releasedWaitingEmails: released,
       orderId: order.orderId,
       eventId: ctx.envelope.id,
       correlationId: ctx.envelope.correlationId,

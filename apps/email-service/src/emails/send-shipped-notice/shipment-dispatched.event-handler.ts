@@ -16,16 +16,17 @@ export class ShipmentDispatchedEventHandler {
   @EventPattern(shipmentDispatchedV1.type)
   async handle(@Payload() shipment: ShipmentDispatchedV1, @Ctx() ctx: InboxContext): Promise<void> {
     const contact = await ctx.manager.findOneBy(OrderContactRecord, { orderId: shipment.orderId });
-    // The order's placement (another topic) has not arrived yet: fail, so the inbox retries.
-    if (!contact) throw new Error(`no contact known yet for order ${shipment.orderId}`);
-    await this.emails.enqueue(ctx, {
-      kind: 'shipped-notice',
+    const email = {
+      kind: 'shipped-notice' as const,
       orderId: shipment.orderId,
-      recipient: contact.contactEmail,
       content: renderShippedNotice(shipment),
-    });
+    };
+    // The order's placement comes on another topic and may not be here yet: the notice
+    // waits for it (OrderPlacedEventHandler releases it) instead of failing into a retry.
+    if (contact) await this.emails.enqueue(ctx, { ...email, recipient: contact.contactEmail });
+    else await this.emails.enqueueWaiting(ctx, email);
     this.logger.log({
-      msg: 'shipped notice queued',
+      msg: contact ? 'shipped notice queued' : 'shipped notice waits for the order placement',
       orderId: shipment.orderId,
       eventId: ctx.envelope.id,
       correlationId: ctx.envelope.correlationId,
