@@ -175,7 +175,9 @@ export class FaultSystem {
   }
 
   private async isQuiet(): Promise<boolean> {
-    if ((await pendingEverywhere()) > 0 || (await consumerLag(this.kafka)) > 0) return false;
+    // A broker that has just come back may not serve group offsets yet: not quiet, ask again.
+    const lag = await consumerLag(this.kafka).catch(() => Infinity);
+    if ((await pendingEverywhere()) > 0 || lag > 0) return false;
     await sleep(500);
     return true;
   }
