@@ -1,13 +1,15 @@
 import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { plainText } from '@shop/contracts';
 import { ZodValidationPipe } from '@shop/service-kit';
 import { toOrderResponse } from '../order.response';
 import { CancelOrderService } from './cancel-order.service';
 
-const cancelOrderRequest = z.strictObject({
-  reason: z.string().trim().min(1).max(200).default('cancelled by the customer'),
-});
+// A request without a body is a cancel with the default reason.
+const cancelOrderRequest = z
+  .strictObject({ reason: plainText.trim().min(1).max(200).default('cancelled by the customer') })
+  .prefault({});
 
 @ApiTags('orders')
 @Controller('orders')

@@ -2,13 +2,14 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { DataSource, FindOptionsWhere } from 'typeorm';
 import { z } from 'zod';
+import { plainText } from '@shop/contracts';
 import { ZodValidationPipe } from '@shop/service-kit';
 import { OrderRecord } from '../order.record';
 import { toOrderResponse } from '../order.response';
 
 const listOrdersQuery = z.strictObject({
   status: z.enum(['PLACED', 'DISPATCHED', 'CANCELLED']).optional(),
-  customerId: z.string().trim().min(1).max(100).optional(),
+  customerId: plainText.trim().min(1).max(100).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   offset: z.coerce.number().int().min(0).max(100_000).default(0),
 });
