@@ -10,6 +10,7 @@ export type { DatabaseConfig } from './postgres-options';
 export { runService } from './run-service';
 export { LoggingModule, CORRELATION_ID } from './logging.module';
 export { createServiceApp } from './create-service-app';
+export { ApiBodyFrom, ApiQueryFrom, serveApiDocs } from './api-docs';
 export type { ServiceAppOptions } from './create-service-app';
 export { failpoint, failpointSchema } from './failpoint';
 export { DatabaseUnavailableFilter, isDatabaseUnavailable } from './database-unavailable.filter';

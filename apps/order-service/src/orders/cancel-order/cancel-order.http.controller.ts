@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { plainText } from '@shop/contracts';
-import { ZodValidationPipe } from '@shop/service-kit';
+import { ApiBodyFrom, ZodValidationPipe } from '@shop/service-kit';
 import { toOrderResponse } from '../order.response';
 import { CancelOrderService } from './cancel-order.service';
 
@@ -19,10 +19,7 @@ export class CancelOrderHttpController {
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel an order before its shipment is dispatched; publishes order.cancelled.v1' })
-  @ApiBody({
-    schema: z.toJSONSchema(cancelOrderRequest, { target: 'openapi-3.0', io: 'input' }) as object,
-    required: false,
-  })
+  @ApiBodyFrom(cancelOrderRequest)
   @ApiResponse({ status: 200, description: 'Cancelled' })
   @ApiResponse({ status: 404, description: 'No such order' })
   @ApiResponse({ status: 409, description: 'Already dispatched or cancelled' })

@@ -1,9 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource, FindOptionsWhere } from 'typeorm';
 import { z } from 'zod';
 import { plainText } from '@shop/contracts';
-import { ZodValidationPipe } from '@shop/service-kit';
+import { ApiQueryFrom, ZodValidationPipe } from '@shop/service-kit';
 import { OrderRecord } from '../order.record';
 import { toOrderResponse } from '../order.response';
 
@@ -21,10 +21,7 @@ export class ListOrdersHttpController {
 
   @Get()
   @ApiOperation({ summary: 'List orders, newest first' })
-  @ApiQuery({ name: 'status', required: false, enum: ['PLACED', 'DISPATCHED', 'CANCELLED'] })
-  @ApiQuery({ name: 'customerId', required: false })
-  @ApiQuery({ name: 'limit', required: false, description: '1-100, default 20' })
-  @ApiQuery({ name: 'offset', required: false, description: 'default 0' })
+  @ApiQueryFrom(listOrdersQuery)
   async list(@Query(new ZodValidationPipe(listOrdersQuery)) q: z.infer<typeof listOrdersQuery>) {
     const where: FindOptionsWhere<OrderRecord> = {};
     if (q.status) where.status = q.status;

@@ -1,8 +1,7 @@
 import { Body, Controller, Headers, Post, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Response } from 'express';
-import { z } from 'zod';
-import { badRequest, ZodValidationPipe } from '@shop/service-kit';
+import { ApiBodyFrom, badRequest, ZodValidationPipe } from '@shop/service-kit';
 import { toOrderResponse } from '../order.response';
 import { PlaceOrderRequest, placeOrderRequestSchema } from './place-order.request';
 import { PlaceOrderService } from './place-order.service';
@@ -18,7 +17,7 @@ export class PlaceOrderHttpController {
 
   @Post()
   @ApiOperation({ summary: 'Place an order; publishes order.placed.v1 through the outbox' })
-  @ApiBody({ schema: z.toJSONSchema(placeOrderRequestSchema, { target: 'openapi-3.0', io: 'input' }) as object })
+  @ApiBodyFrom(placeOrderRequestSchema)
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
