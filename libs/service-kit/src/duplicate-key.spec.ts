@@ -8,6 +8,7 @@ describe('findDuplicateKey', () => {
     ['{"s":"\\"a\\":1,\\"a\\":2,{[","a":1}', undefined],
     ['"a"', undefined],
     ['{"a":1,"a":2}', 'a'],
+    ['{"":1,"":2}', ''],
     ['{"a":1, "\\u0061" :2}', 'a'],
     ['{"items":[{"sku":"x"},{"sku":"y","n":1,"sku":"z"}]}', 'items.1.sku'],
     ['{"x":{"__proto__":1,"__proto__":2}}', 'x.__proto__'],

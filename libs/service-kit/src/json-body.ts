@@ -6,11 +6,11 @@ import { badRequest } from './zod-validation.pipe';
 
 const NOT_UTF8 = 'entity.not.utf8';
 
-/** body-parser's errors whose own messages would echo the body, reworded. */
-const BODY_ERRORS: Record<string, string> = {
-  'entity.parse.failed': 'is not valid JSON',
-  [NOT_UTF8]: 'is not valid UTF-8',
-};
+/** Body errors answered in the services' 400 shape; JSON.parse's own message quotes the body. */
+const BODY_ERRORS = new Map([
+  ['entity.parse.failed', 'is not valid JSON'],
+  [NOT_UTF8, 'is not valid UTF-8'],
+]);
 
 /**
  * How every service reads a request body: JSON only (415 otherwise), up to `limit` (413),
@@ -35,12 +35,13 @@ export function useJsonBody(app: NestExpressApplication, limit: string) {
   // Not strict: a body that is JSON but not an object reaches validation, which names it.
   app.useBodyParser('json', { limit, strict: false, verify });
   app.use((err: { type?: string }, _req: Request, _res: Response, next: NextFunction) => {
-    const problem = BODY_ERRORS[err.type ?? ''];
+    const problem = BODY_ERRORS.get(err.type ?? '');
     next(problem ? badRequest([{ field: '(body)', message: problem }], 'Invalid JSON body') : err);
   });
   app.use((req: Request, _res: Response, next: NextFunction) => {
     const bytes = bodies.get(req);
     const key = bytes && findDuplicateKey(bytes.toString('utf8'));
-    next(key ? badRequest([{ field: key, message: 'appears more than once' }], 'Invalid JSON body') : undefined);
+    if (key === undefined) next();
+    else next(badRequest([{ field: key, message: 'appears more than once' }], 'Invalid JSON body'));
   });
 }
