@@ -2,11 +2,11 @@ import { register } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { ORDER_EVENTS_TOPIC, parseEventData, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
 import { InboxHealthIndicator, KafkaInboxServer } from '@shop/inbox';
-import { createServiceApp, failpoint, ServiceAppOptions } from '@shop/service-kit';
+import { createServiceApp, failpoint, serveApiDocs, ServiceAppOptions } from '@shop/service-kit';
 import { AppModule } from './app.module';
 import { EmailServiceConfig } from './config';
 
-/** HTTP for queries; Kafka through the inbox transport for order and shipment events. */
+/** HTTP for queries, documented at /docs; Kafka through the inbox transport for order and shipment events. */
 export async function createEmailServiceApp(config: EmailServiceConfig, options: ServiceAppOptions = {}) {
   const app = await createServiceApp(AppModule.forRoot(config), options);
   const inbox = new KafkaInboxServer({
@@ -21,5 +21,6 @@ export async function createEmailServiceApp(config: EmailServiceConfig, options:
   });
   app.get(InboxHealthIndicator).watch(inbox);
   app.connectMicroservice({ strategy: inbox }, { inheritAppConfig: true });
+  serveApiDocs(app, 'email-service', 'The emails sent for order and shipment events.');
   return app;
 }

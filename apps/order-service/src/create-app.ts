@@ -1,9 +1,8 @@
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { register } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { parseEventData, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
 import { InboxHealthIndicator, KafkaInboxServer } from '@shop/inbox';
-import { createServiceApp, failpoint, ServiceAppOptions } from '@shop/service-kit';
+import { createServiceApp, failpoint, serveApiDocs, ServiceAppOptions } from '@shop/service-kit';
 import { AppModule } from './app.module';
 import { OrderServiceConfig } from './config';
 
@@ -22,14 +21,6 @@ export async function createOrderServiceApp(config: OrderServiceConfig, options:
   });
   app.get(InboxHealthIndicator).watch(inbox);
   app.connectMicroservice({ strategy: inbox }, { inheritAppConfig: true });
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('order-service')
-      .setDescription('Orders, written with their events in one transaction (transactional outbox).')
-      .setVersion('1.0')
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document);
+  serveApiDocs(app, 'order-service', 'Orders, written with their events in one transaction (transactional outbox).');
   return app;
 }

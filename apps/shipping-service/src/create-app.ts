@@ -2,11 +2,11 @@ import { register } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { ORDER_EVENTS_TOPIC, parseEventData } from '@shop/contracts';
 import { InboxHealthIndicator, KafkaInboxServer } from '@shop/inbox';
-import { createServiceApp, failpoint, ServiceAppOptions } from '@shop/service-kit';
+import { createServiceApp, failpoint, serveApiDocs, ServiceAppOptions } from '@shop/service-kit';
 import { AppModule } from './app.module';
 import { ShippingServiceConfig } from './config';
 
-/** HTTP for queries and dispatch; Kafka through the inbox transport for order events. */
+/** HTTP for queries and dispatch, documented at /docs; Kafka through the inbox transport for order events. */
 export async function createShippingServiceApp(config: ShippingServiceConfig, options: ServiceAppOptions = {}) {
   const app = await createServiceApp(AppModule.forRoot(config), options);
   const inbox = new KafkaInboxServer({
@@ -23,5 +23,10 @@ export async function createShippingServiceApp(config: ShippingServiceConfig, op
   });
   app.get(InboxHealthIndicator).watch(inbox);
   app.connectMicroservice({ strategy: inbox }, { inheritAppConfig: true });
+  serveApiDocs(
+    app,
+    'shipping-service',
+    'Shipments scheduled from order events, dispatched here, announced through the outbox.',
+  );
   return app;
 }

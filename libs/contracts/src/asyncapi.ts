@@ -42,7 +42,8 @@ export function buildAsyncApi() {
         ),
         required: ['id', 'type', 'aggregateType', 'aggregateId'],
       },
-      payload: z.toJSONSchema(envelopeSchemaOf(contract.type)),
+      // As a consumer reads it: fields it does not know are allowed (and dropped).
+      payload: z.toJSONSchema(envelopeSchemaOf(contract.type), { io: 'input' }),
     };
   }
   return {

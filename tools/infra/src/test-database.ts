@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { adminConnection } from './native-postgres';
-import { settings } from './settings';
+import { kafkaBrokers, settings } from './settings';
 
 /** A throw-away database for one integration test file, dropped by `drop()`. */
 export async function createTestDatabase(prefix: string) {
@@ -18,6 +18,17 @@ export async function createTestDatabase(prefix: string) {
       username: settings.postgres.adminUser,
       password: settings.postgres.adminPassword,
       database: name,
+    },
+    /** What a service built in-process reads from its environment to use this database and the infrastructure. */
+    env: {
+      DB_HOST: settings.host,
+      DB_PORT: String(settings.postgres.port),
+      DB_NAME: name,
+      DB_USER: settings.postgres.adminUser,
+      DB_PASSWORD: settings.postgres.adminPassword,
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      SMTP_HOST: settings.host,
+      SMTP_PORT: String(settings.smtp.port),
     },
     async drop() {
       const c = new Client(adminConnection('postgres'));

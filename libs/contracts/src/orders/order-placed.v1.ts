@@ -1,34 +1,47 @@
 import { z } from 'zod';
 import { defineEvent, EventData } from '../envelope/event-contract';
+import { plainText } from '../plain-text';
 import { ORDER_AGGREGATE, ORDER_EVENTS_TOPIC } from '../topics';
 
-const cents = z.number().int().nonnegative().max(100_000_000);
+/**
+ * The bounds of an order, for this contract and for order-service's request validation
+ * alike, so that a request it accepts always makes an event the contract accepts.
+ */
+export const ORDER_LIMITS = {
+  maxItems: 100,
+  maxQuantity: 1000,
+  /** Taken by the request; the contract bounds a unit price only by the total. */
+  maxUnitPriceCents: 10_000_000,
+  maxTotalCents: 100_000_000,
+} as const;
+
+const cents = z.number().int().nonnegative().max(ORDER_LIMITS.maxTotalCents);
 
 export const orderPlacedV1 = defineEvent({
   type: 'order.placed.v1',
   topic: ORDER_EVENTS_TOPIC,
   aggregateType: ORDER_AGGREGATE,
-  schema: z.strictObject({
+  schema: z.object({
     orderId: z.uuid(),
-    customerId: z.string().min(1).max(100),
+    customerId: plainText.min(1).max(100),
     contactEmail: z.email(),
     items: z
       .array(
-        z.strictObject({
-          sku: z.string().min(1).max(64),
-          quantity: z.number().int().positive().max(1000),
+        z.object({
+          sku: plainText.min(1).max(64),
+          quantity: z.number().int().positive().max(ORDER_LIMITS.maxQuantity),
           unitPriceCents: cents,
         }),
       )
       .min(1)
-      .max(100),
+      .max(ORDER_LIMITS.maxItems),
     totalCents: cents,
     currency: z.string().length(3),
-    shippingAddress: z.strictObject({
-      line1: z.string().min(1).max(200),
-      line2: z.string().max(200).optional(),
-      city: z.string().min(1).max(100),
-      postalCode: z.string().min(1).max(20),
+    shippingAddress: z.object({
+      line1: plainText.min(1).max(200),
+      line2: plainText.max(200).optional(),
+      city: plainText.min(1).max(100),
+      postalCode: plainText.min(1).max(20),
       country: z.string().length(2),
     }),
     placedAt: z.iso.datetime({ offset: true }),

@@ -1,16 +1,17 @@
 import { z } from 'zod';
 import { defineEvent, EventData } from '../envelope/event-contract';
+import { plainText } from '../plain-text';
 import { SHIPMENT_AGGREGATE, SHIPMENT_EVENTS_TOPIC } from '../topics';
 
 export const shipmentDispatchedV1 = defineEvent({
   type: 'shipment.dispatched.v1',
   topic: SHIPMENT_EVENTS_TOPIC,
   aggregateType: SHIPMENT_AGGREGATE,
-  schema: z.strictObject({
+  schema: z.object({
     shipmentId: z.uuid(),
     orderId: z.uuid(),
-    carrier: z.string().min(1).max(50),
-    trackingNumber: z.string().min(1).max(50),
+    carrier: plainText.min(1).max(50),
+    trackingNumber: plainText.min(1).max(50),
     dispatchedAt: z.iso.datetime({ offset: true }),
   }),
 });

@@ -1,13 +1,15 @@
 import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { ZodValidationPipe } from '@shop/service-kit';
+import { plainText } from '@shop/contracts';
+import { ApiBodyFrom, ZodValidationPipe } from '@shop/service-kit';
 import { toOrderResponse } from '../order.response';
 import { CancelOrderService } from './cancel-order.service';
 
-const cancelOrderRequest = z.strictObject({
-  reason: z.string().trim().min(1).max(200).default('cancelled by the customer'),
-});
+// A request without a body is a cancel with the default reason.
+const cancelOrderRequest = z
+  .strictObject({ reason: plainText.trim().min(1).max(200).default('cancelled by the customer') })
+  .prefault({});
 
 @ApiTags('orders')
 @Controller('orders')
@@ -17,10 +19,7 @@ export class CancelOrderHttpController {
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel an order before its shipment is dispatched; publishes order.cancelled.v1' })
-  @ApiBody({
-    schema: z.toJSONSchema(cancelOrderRequest, { target: 'openapi-3.0', io: 'input' }) as object,
-    required: false,
-  })
+  @ApiBodyFrom(cancelOrderRequest)
   @ApiResponse({ status: 200, description: 'Cancelled' })
   @ApiResponse({ status: 404, description: 'No such order' })
   @ApiResponse({ status: 409, description: 'Already dispatched or cancelled' })

@@ -38,13 +38,16 @@ export type PlaceOrderInput = Pick<Order, 'customerId' | 'contactEmail' | 'lines
 
 export class OrderRuleError extends Error {}
 
+export const totalCents = (lines: readonly OrderLine[]) =>
+  lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0);
+
 /** Placing an order returns the order and the events it raised; nothing is published here. */
 export function placeOrder(input: PlaceOrderInput, now = new Date()): { order: Order; events: OrderDomainEvent[] } {
   const order: Order = {
     ...input,
     id: randomUUID(),
     status: 'PLACED',
-    totalCents: input.lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0),
+    totalCents: totalCents(input.lines),
     placedAt: now,
     cancelledAt: null,
     cancelReason: null,

@@ -1,14 +1,15 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource, FindOptionsWhere } from 'typeorm';
 import { z } from 'zod';
-import { ZodValidationPipe } from '@shop/service-kit';
+import { plainText } from '@shop/contracts';
+import { ApiQueryFrom, ZodValidationPipe } from '@shop/service-kit';
 import { OrderRecord } from '../order.record';
 import { toOrderResponse } from '../order.response';
 
 const listOrdersQuery = z.strictObject({
   status: z.enum(['PLACED', 'DISPATCHED', 'CANCELLED']).optional(),
-  customerId: z.string().trim().min(1).max(100).optional(),
+  customerId: plainText.trim().min(1).max(100).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   offset: z.coerce.number().int().min(0).max(100_000).default(0),
 });
@@ -20,10 +21,7 @@ export class ListOrdersHttpController {
 
   @Get()
   @ApiOperation({ summary: 'List orders, newest first' })
-  @ApiQuery({ name: 'status', required: false, enum: ['PLACED', 'DISPATCHED', 'CANCELLED'] })
-  @ApiQuery({ name: 'customerId', required: false })
-  @ApiQuery({ name: 'limit', required: false, description: '1-100, default 20' })
-  @ApiQuery({ name: 'offset', required: false, description: 'default 0' })
+  @ApiQueryFrom(listOrdersQuery)
   async list(@Query(new ZodValidationPipe(listOrdersQuery)) q: z.infer<typeof listOrdersQuery>) {
     const where: FindOptionsWhere<OrderRecord> = {};
     if (q.status) where.status = q.status;

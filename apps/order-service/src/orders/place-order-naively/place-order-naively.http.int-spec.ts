@@ -3,7 +3,7 @@ import { register } from 'prom-client';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ORDER_EVENTS_TOPIC } from '@shop/contracts';
-import { createTestDatabase, kafkaBrokers, readTopic } from '@shop/infra';
+import { createTestDatabase, readTopic } from '@shop/infra';
 import { ConfigError } from '@shop/service-kit';
 import { loadOrderServiceConfig } from '../../config';
 import { createOrderServiceApp } from '../../create-app';
@@ -20,15 +20,7 @@ describe('POST /demo/naive-orders (real PostgreSQL and Kafka)', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   const apps: NestExpressApplication[] = [];
 
-  const env = (extra: Record<string, string> = {}) => ({
-    KAFKA_BROKERS: kafkaBrokers().join(','),
-    DB_HOST: db.options.host,
-    DB_PORT: String(db.options.port),
-    DB_NAME: db.name,
-    DB_USER: db.options.username,
-    DB_PASSWORD: db.options.password,
-    ...extra,
-  });
+  const env = (extra: Record<string, string> = {}) => ({ ...db.env, ...extra });
   const start = async (extra: Record<string, string> = {}) => {
     // One app at a time: the metrics live in prom-client's global registry.
     for (const app of apps.splice(0)) await app.close();

@@ -1,8 +1,7 @@
-import { BadRequestException, Body, Controller, Headers, Post, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Headers, Post, Req, Res } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Response } from 'express';
-import { z } from 'zod';
-import { ZodValidationPipe } from '@shop/service-kit';
+import { ApiBodyFrom, badRequest, ZodValidationPipe } from '@shop/service-kit';
 import { toOrderResponse } from '../order.response';
 import { PlaceOrderRequest, placeOrderRequestSchema } from './place-order.request';
 import { PlaceOrderService } from './place-order.service';
@@ -18,7 +17,7 @@ export class PlaceOrderHttpController {
 
   @Post()
   @ApiOperation({ summary: 'Place an order; publishes order.placed.v1 through the outbox' })
-  @ApiBody({ schema: z.toJSONSchema(placeOrderRequestSchema, { target: 'openapi-3.0', io: 'input' }) as object })
+  @ApiBodyFrom(placeOrderRequestSchema)
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
@@ -37,11 +36,7 @@ export class PlaceOrderHttpController {
     @Headers('traceparent') traceparent?: string,
   ) {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw new BadRequestException({
-        statusCode: 400,
-        message: 'Validation failed',
-        errors: [{ field: 'Idempotency-Key', message: 'must be 1-100 characters of letters, digits, _ . : -' }],
-      });
+      throw badRequest([{ field: 'Idempotency-Key', message: 'must be 1-100 characters of letters, digits, _ . : -' }]);
     }
     const headers: Record<string, string> = traceparent && TRACEPARENT.test(traceparent) ? { traceparent } : {};
     const correlationId = typeof req.id === 'string' ? req.id : String(req.id ?? '');

@@ -1,7 +1,7 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, kafkaBrokers } from '@shop/infra';
+import { createTestDatabase } from '@shop/infra';
 import { loadOrderServiceConfig } from '../../config';
 import { createOrderServiceApp } from '../../create-app';
 
@@ -26,15 +26,7 @@ describe('POST /orders and GET /orders/:id (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('orders_api_it');
-    const config = loadOrderServiceConfig({
-      KAFKA_BROKERS: kafkaBrokers().join(','),
-      DB_HOST: db.options.host,
-      DB_PORT: String(db.options.port),
-      DB_NAME: db.name,
-      DB_USER: db.options.username,
-      DB_PASSWORD: db.options.password,
-      HTTP_BODY_LIMIT: '16kb',
-    });
+    const config = loadOrderServiceConfig({ ...db.env, HTTP_BODY_LIMIT: '16kb' });
     app = await createOrderServiceApp(config, { logger: false });
     await app.init();
     dataSource = app.get(DataSource);
@@ -94,6 +86,35 @@ describe('POST /orders and GET /orders/:id (real PostgreSQL)', () => {
     ['an invalid email', () => ({ ...validBody(), contactEmail: 'not-an-email' }), ['contactEmail']],
     ['an unknown field', () => ({ ...validBody(), discount: 100 }), ['(body)']],
     [
+      "a total over the contract's cap (11 × 10,000,000 cents)",
+      () => ({ ...validBody(), items: [{ sku: 'A', quantity: 11, unitPriceCents: 10_000_000 }] }),
+      ['items'],
+    ],
+    ['a NUL in customerId', () => ({ ...validBody(), customerId: 'customer\u0000-1' }), ['customerId']],
+    [
+      'a NUL in a sku and in the address',
+      () => ({
+        ...validBody(),
+        items: [{ sku: 'BOOK\u0000', quantity: 1, unitPriceCents: 1 }],
+        shippingAddress: { ...validBody().shippingAddress, line1: 'Haupt\u0000straße 1' },
+      }),
+      ['items.0.sku', 'shippingAddress.line1'],
+    ],
+    [
+      'lone surrogates',
+      () => ({
+        ...validBody(),
+        customerId: 'a\ud800b',
+        shippingAddress: { ...validBody().shippingAddress, city: 'Ber\udc00lin' },
+      }),
+      ['customerId', 'shippingAddress.city'],
+    ],
+    [
+      'a control character',
+      () => ({ ...validBody(), shippingAddress: { ...validBody().shippingAddress, postalCode: '10\u001b115' } }),
+      ['shippingAddress.postalCode'],
+    ],
+    [
       'a bad country',
       () => ({ ...validBody(), shippingAddress: { ...validBody().shippingAddress, country: 'Germany' } }),
       ['shippingAddress.country'],
@@ -124,6 +145,69 @@ describe('POST /orders and GET /orders/:id (real PostgreSQL)', () => {
     };
     await request(app.getHttpServer()).post('/orders').send(huge).expect(413);
     expect(await counts()).toEqual(before);
+  });
+
+  /** Sends bytes as they are: supertest would serialize a Buffer as JSON. */
+  const postRaw = (body: string | Buffer) =>
+    request(app.getHttpServer())
+      .post('/orders')
+      .set('content-type', 'application/json')
+      .serialize((b: Buffer) => b as unknown as string)
+      .send(Buffer.from(body));
+  const fieldsOf = (res: request.Response) => res.body.errors.map((e: { field: string }) => e.field);
+
+  it('accepts a body that starts with a UTF-8 byte order mark (RFC 8259 lets a parser ignore it)', async () => {
+    const res = await postRaw(
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(validBody()))]),
+    );
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ customerId: 'customer-1', totalCents: 3998 });
+  });
+
+  it('takes -0 as 0: answered, stored and published as 0; a quantity of -0 is refused', async () => {
+    const text = JSON.stringify(validBody()).replace('"unitPriceCents":1999', '"unitPriceCents":-0');
+    const res = await postRaw(text).expect(201);
+    expect(res.text).toContain('"unitPriceCents":0');
+    const [row] = await dataSource.query(
+      `SELECT o.lines::text AS lines, x.payload -> 'data' ->> 'items' AS published, x.payload -> 'data' AS data
+         FROM orders o JOIN outbox x ON x.aggregateid = o.id::text WHERE o.id = $1`,
+      [res.body.id],
+    );
+    expect([row.lines, row.published]).toEqual([expect.not.stringMatching(/-0/), expect.not.stringMatching(/-0/)]);
+    expect(Object.is(row.data.items[0].unitPriceCents, 0)).toBe(true);
+    expect(row.data.totalCents).toBe(0);
+
+    const before = await counts();
+    const zeroQuantity = await postRaw(JSON.stringify(validBody()).replace('"quantity":2', '"quantity":-0')).expect(
+      400,
+    );
+    expect(fieldsOf(zeroQuantity)).toEqual(['items.0.quantity']);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('answers 400 naming the key for a key given twice, at any depth, and writes nothing', async () => {
+    const before = await counts();
+    const text = JSON.stringify(validBody());
+    const top = await postRaw(text.replace('{"customerId"', '{"customerId":"mallory","customerId"')).expect(400);
+    expect(top.body).toMatchObject({ statusCode: 400, errors: [{ field: 'customerId' }] });
+    const nested = await postRaw(text.replace('"quantity":2', '"quantity":2,"\\u0071uantity":1000')).expect(400);
+    expect(fieldsOf(nested)).toEqual(['items.0.quantity']);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('answers 400 for bytes that are not UTF-8 instead of storing U+FFFD, and writes nothing', async () => {
+    const before = await counts();
+    const bytes = Buffer.from(JSON.stringify(validBody()));
+    bytes[bytes.indexOf('customer-1') + 2] = 0xff;
+    const res = await postRaw(bytes).expect(400);
+    expect(res.body).toMatchObject({ statusCode: 400, errors: [{ field: '(body)' }] });
+    expect(await counts()).toEqual(before);
+  });
+
+  it('answers 400 for malformed JSON without echoing any of the body', async () => {
+    const res = await postRaw('{"contactEmail": "ada@example.com" "customerId": 1}').expect(400);
+    expect(res.body).toMatchObject({ statusCode: 400, errors: [{ field: '(body)' }] });
+    expect(res.text).not.toMatch(/ada|example|customerId/);
   });
 
   it('answers 404 for an unknown order and 400 for an id that is not a uuid', async () => {
@@ -174,6 +258,8 @@ describe('POST /orders and GET /orders/:id (real PostgreSQL)', () => {
 
     const bad = await request(app.getHttpServer()).get('/orders?status=LOST&limit=1000').expect(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['limit', 'status']);
+    const nul = await request(app.getHttpServer()).get('/orders?customerId=a%00b').expect(400);
+    expect(fieldsOf(nul)).toEqual(['customerId']);
   });
 
   it('cancels once: 200 with order.cancelled.v1 in the outbox, then 409; 404 for an unknown order', async () => {
@@ -193,5 +279,34 @@ describe('POST /orders and GET /orders/:id (real PostgreSQL)', () => {
       .post(`/orders/${placed.body.id}/cancel`)
       .send({ reason: 'x'.repeat(500) })
       .expect(400);
+    const nul = await request(app.getHttpServer())
+      .post(`/orders/${placed.body.id}/cancel`)
+      .send({ reason: 'no\u0000' })
+      .expect(400);
+    expect(fieldsOf(nul)).toEqual(['reason']);
+  });
+
+  it('cancels on a request without a body or content type (the body is optional), with the default reason', async () => {
+    const placed = await request(app.getHttpServer()).post('/orders').send(validBody()).expect(201);
+    const res = await request(app.getHttpServer()).post(`/orders/${placed.body.id}/cancel`).expect(200);
+    expect(res.body).toMatchObject({ status: 'CANCELLED', cancelReason: 'cancelled by the customer' });
+  });
+
+  it('serves its OpenAPI document at /docs-json, listing every operation with the request schemas', async () => {
+    const res = await request(app.getHttpServer()).get('/docs-json').expect(200);
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining(['/orders', '/orders/{id}', '/orders/{id}/cancel']),
+    );
+    expect(Object.keys(res.body.paths['/orders']).sort()).toEqual(['get', 'post']);
+    expect(res.body.paths['/orders'].post.requestBody.content['application/json'].schema.required).toEqual(
+      expect.arrayContaining(['customerId', 'items']),
+    );
+    expect(res.body.paths['/orders/{id}/cancel'].post.requestBody.required).toBe(false);
+    expect(res.body.paths['/orders'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual([
+      'customerId',
+      'limit',
+      'offset',
+      'status',
+    ]);
   });
 });

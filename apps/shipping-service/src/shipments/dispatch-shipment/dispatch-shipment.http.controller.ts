@@ -9,16 +9,20 @@ import {
   Post,
   Req,
 } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { Outbox } from '@shop/outbox';
-import { ZodValidationPipe } from '@shop/service-kit';
+import { plainText } from '@shop/contracts';
+import { ApiBodyFrom, ZodValidationPipe } from '@shop/service-kit';
 import { dispatchShipment, ShipmentRuleError } from '../domain/shipment';
 import { toIntegrationEvent } from '../shipment-events.mapper';
 import { ShipmentRecord } from '../shipment.record';
 
-const dispatchRequest = z.strictObject({ carrier: z.string().trim().min(1).max(20).default('DHL') });
+// A request without a body dispatches with the default carrier.
+const dispatchRequest = z.strictObject({ carrier: plainText.trim().min(1).max(20).default('DHL') }).prefault({});
 
+@ApiTags('shipments')
 @Controller('shipments')
 export class DispatchShipmentHttpController {
   constructor(
@@ -29,6 +33,11 @@ export class DispatchShipmentHttpController {
   /** SCHEDULED → DISPATCHED with a tracking number; shipment.dispatched.v1 leaves through the outbox. */
   @Post(':id/dispatch')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Dispatch a scheduled shipment; publishes shipment.dispatched.v1 through the outbox' })
+  @ApiBodyFrom(dispatchRequest)
+  @ApiResponse({ status: 200, description: 'Dispatched, with a tracking number' })
+  @ApiResponse({ status: 404, description: 'No such shipment' })
+  @ApiResponse({ status: 409, description: 'Already dispatched or cancelled' })
   async dispatch(
     @Param('id', new ParseUUIDPipe({ version: '4' })) id: string,
     @Body(new ZodValidationPipe(dispatchRequest)) body: z.infer<typeof dispatchRequest>,

@@ -44,6 +44,15 @@ export function cancelledBeforeScheduled(orderId: string, now = new Date()): Shi
   return { ...scheduleShipment(orderId, 0, {}), status: 'CANCELLED', cancelledAt: now };
 }
 
+/**
+ * The carrier in capitals, cut to 20 code units: capitals can be longer (ß → SS), and the
+ * tracking number must stay within the contract's 50; a cut through a surrogate pair is undone.
+ */
+function trackingPrefix(carrier: string): string {
+  const prefix = carrier.toUpperCase().slice(0, 20);
+  return prefix.isWellFormed() ? prefix : prefix.slice(0, -1);
+}
+
 /** A cancelled shipment is never dispatched; a dispatched one stays dispatched. */
 export function dispatchShipment(
   shipment: Shipment,
@@ -56,7 +65,7 @@ export function dispatchShipment(
     ...shipment,
     status: 'DISPATCHED',
     carrier,
-    trackingNumber: `${carrier.toUpperCase()}-${randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase()}`,
+    trackingNumber: `${trackingPrefix(carrier)}-${randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase()}`,
     dispatchedAt: now,
   };
   return { shipment: dispatched, events: [{ kind: 'ShipmentDispatched', shipment: dispatched }] };
