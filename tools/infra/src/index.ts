@@ -20,6 +20,8 @@ export { InfraError, sleep, waitFor, portOpen } from './process-utils';
 export { createTestDatabase } from './test-database';
 export { startService, startServices, serviceUrl, servicePort, serviceEnv, logDir } from './services';
 export type { ServiceName, RunningService } from './services';
+export { readMailbox } from './mailbox';
+export type { MailMessage } from './mailbox';
 export { consumerLag, readTopic, readWholeTopic } from './topic-reader';
 export type { ReadMessage } from './topic-reader';
 export { spawnTs, runTs } from './ts-process';
