@@ -20,6 +20,8 @@ export { InfraError, sleep, waitFor, portOpen } from './process-utils';
 export { createTestDatabase } from './test-database';
 export { startService, startServices, serviceUrl, servicePort, serviceEnv, logDir } from './services';
 export type { ServiceName, RunningService } from './services';
+export { supervise } from './service-supervisor';
+export type { SupervisedService, SuperviseOptions } from './service-supervisor';
 export { readMailbox } from './mailbox';
 export type { MailMessage } from './mailbox';
 export { consumerLag, readTopic, readWholeTopic } from './topic-reader';

@@ -1,4 +1,4 @@
-import { ChildProcess } from 'node:child_process';
+import { ChildProcess, StdioOptions } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { INFRA_DIR, kafkaBrokers, serviceDatabases, settings } from './settings';
@@ -40,6 +40,9 @@ export function serviceEnv(name: ServiceName): NodeJS.ProcessEnv {
 export interface RunningService {
   name: ServiceName;
   url: string;
+  port: number;
+  /** What it was started with on top of serviceEnv(name): a restart gets the same. */
+  extraEnv: NodeJS.ProcessEnv;
   process: ChildProcess;
   logFile: string;
   /** Resolves with the signal (or exit code) the process ended with. */
@@ -75,7 +78,7 @@ export async function startService(
   const port = extraEnv.PORT ? Number(extraEnv.PORT) : servicePort(name);
   const logFile = join(logDir, port === servicePort(name) ? `${name}.log` : `${name}-${port}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawnTs(`apps/${name}/src/main.ts`, { ...serviceEnv(name), ...extraEnv }, ['ignore', 'pipe', 'pipe']);
+  const child = spawnService(name, extraEnv, ['ignore', 'pipe', 'pipe']);
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
@@ -84,6 +87,8 @@ export async function startService(
   const service: RunningService = {
     name,
     url: serviceUrl(name, port),
+    port,
+    extraEnv,
     process: child,
     logFile,
     exited,
@@ -92,18 +97,37 @@ export async function startService(
       await exited;
     },
   };
+  if (await answersHealth({ name, url: service.url, process: child, logHint: logFile }, until, timeoutMs))
+    return service;
+  await service.stop('SIGKILL');
+  throw new Error(`${name} (pid ${child.pid}) was not ${until} within ${timeoutMs / 1000}s; see ${logFile}`);
+}
+
+/** Runs a service's main.ts with serviceEnv(name) and extraEnv on top of this process's environment. */
+export const spawnService = (name: ServiceName, extraEnv: NodeJS.ProcessEnv, stdio: StdioOptions): ChildProcess =>
+  spawnTs(`apps/${name}/src/main.ts`, { ...serviceEnv(name), ...extraEnv }, stdio);
+
+/**
+ * Polls GET /health/<until> of a service being started: true once it answers 200, false
+ * when timeoutMs pass first; throws as soon as the process exits.
+ */
+export async function answersHealth(
+  service: { name: ServiceName; url: string; process: ChildProcess; logHint: string },
+  until: 'ready' | 'live',
+  timeoutMs: number,
+): Promise<boolean> {
+  const { name, url, process: child, logHint } = service;
   const startedAt = Date.now();
   while (Date.now() - startedAt < timeoutMs) {
     if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`${name} exited (${child.signalCode ?? child.exitCode}) during start; see ${logFile}`);
+      throw new Error(`${name} exited (${child.signalCode ?? child.exitCode}) during start; see ${logHint}`);
     try {
-      const res = await fetch(`${service.url}/health/${until}`, { signal: AbortSignal.timeout(5000) });
-      if (res.ok) return service;
+      const res = await fetch(`${url}/health/${until}`, { signal: AbortSignal.timeout(5000) });
+      if (res.ok) return true;
     } catch {
       // not listening yet
     }
     await sleep(250);
   }
-  await service.stop('SIGKILL');
-  throw new Error(`${name} (pid ${child.pid}) was not ${until} within ${timeoutMs / 1000}s; see ${logFile}`);
+  return false;
 }
