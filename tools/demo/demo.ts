@@ -16,7 +16,7 @@ import {
   mailApiUrl,
   readTopic,
   ReadMessage,
-  ServiceName,
+  serviceNames,
   serviceUrl,
   startService,
   SupervisedService,
@@ -26,7 +26,6 @@ import {
 
 const say = (line = '') => console.log(line);
 const exitAfterTimeline = process.argv.includes('--exit');
-const names: ServiceName[] = ['order-service', 'shipping-service', 'email-service'];
 
 const customers = [
   {
@@ -99,7 +98,7 @@ async function main() {
   const report = (line: string) => say(`  ${new Date().toISOString().slice(11, 19)}  ${line}`);
   try {
     say(`\n▶ services (logs in ${logDir})`);
-    for (const name of names) {
+    for (const name of serviceNames) {
       const t0 = Date.now();
       if (process.stdout.isTTY) process.stdout.write(`  ${name.padEnd(17)} starting…\r`);
       services.push(supervise(await startService(name), { say: report }));

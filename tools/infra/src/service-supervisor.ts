@@ -1,5 +1,5 @@
 import { portOpen } from './process-utils';
-import { RunningService, startService } from './services';
+import { describeEnd, RunningService, startService, stoppedOnPurpose } from './services';
 
 export interface SuperviseOptions {
   /** Where it reports each death, restart and giving up, one line each. */
@@ -20,11 +20,6 @@ export interface SupervisedService {
   stop(): Promise<void>;
 }
 
-/** Exits that someone asked for (Ctrl-C, `kill`, a clean exit) are left alone, as systemd's Restart=on-failure does. */
-const stoppedOnPurpose = (end: NodeJS.Signals | number | null) =>
-  end === 0 || end === 'SIGTERM' || end === 'SIGINT' || end === 'SIGHUP';
-const describeEnd = (end: NodeJS.Signals | number | null) =>
-  typeof end === 'string' ? `killed by ${end}` : `exited with code ${end}`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 /**

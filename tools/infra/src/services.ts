@@ -14,6 +14,7 @@ const databases: Record<ServiceName, (typeof serviceDatabases)[number]['database
   'email-service': 'email',
 };
 
+export const serviceNames = Object.keys(portOffsets) as ServiceName[];
 export const servicePort = (name: ServiceName): number => settings.servicePortBase + portOffsets[name];
 export const serviceUrl = (name: ServiceName, port = servicePort(name)) => `http://${settings.host}:${port}`;
 export const logDir = join(INFRA_DIR, 'logs');
@@ -37,6 +38,15 @@ export function serviceEnv(name: ServiceName): NodeJS.ProcessEnv {
   };
 }
 
+/** How a service process ended: the signal that killed it, or its exit code. */
+export type ProcessEnd = NodeJS.Signals | number | null;
+
+/** Exits someone asked for (Ctrl-C, `kill`, a clean exit), as opposed to a crash; systemd's Restart=on-failure draws the same line. */
+export const stoppedOnPurpose = (end: ProcessEnd) =>
+  end === 0 || end === 'SIGTERM' || end === 'SIGINT' || end === 'SIGHUP';
+export const describeEnd = (end: ProcessEnd) =>
+  typeof end === 'string' ? `killed by ${end}` : `exited with code ${end}`;
+
 export interface RunningService {
   name: ServiceName;
   url: string;
@@ -46,7 +56,7 @@ export interface RunningService {
   process: ChildProcess;
   logFile: string;
   /** Resolves with the signal (or exit code) the process ended with. */
-  exited: Promise<NodeJS.Signals | number | null>;
+  exited: Promise<ProcessEnd>;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -81,9 +91,7 @@ export async function startService(
   const child = spawnService(name, extraEnv, ['ignore', 'pipe', 'pipe']);
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-    child.once('exit', (code, signal) => resolve(signal ?? code)),
-  );
+  const exited = new Promise<ProcessEnd>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
   const service: RunningService = {
     name,
     url: serviceUrl(name, port),
