@@ -1,22 +1,12 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { postgresClusterDir } from './native-postgres';
+import { freePort } from './process-utils';
 import { ROOT_DIR } from './settings';
 
 const asRoot = process.getuid?.() === 0;
-
-/** A port nothing listens on right now, from the kernel. */
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.once('error', reject);
-  });
 
 /** Runs a snippet against tools/infra in a process of its own, with env set before settings load. */
 function runInfraSnippet(code: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, SpawnSyncOptions } from 'node:child_process';
 import { openSync, readFileSync, existsSync, writeFileSync, rmSync, readdirSync, readlinkSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 export class InfraError extends Error {}
 
@@ -119,6 +119,16 @@ export function portOpen(port: number, host = '127.0.0.1', timeoutMs = 1000): Pr
     socket.once('error', () => done(false));
   });
 }
+
+/** A port nothing listens on right now, from the kernel; for a test's own server. */
+export const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+    probe.once('error', reject);
+  });
 
 export async function waitFor(
   what: string,
