@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { ORDER_EVENTS_TOPIC, orderPlacedV1 } from '@shop/contracts';
-import { kafkaBrokers, mailApiUrl, readTopic, RunningService, startServices, waitFor } from '@shop/infra';
-
-interface MailpitMessage {
-  MessageID: string;
-  To: { Address: string }[];
-  Subject: string;
-}
+import { kafkaBrokers, readMailbox, readTopic, RunningService, startServices, waitFor } from '@shop/infra';
 
 const placeOrderBody = (email: string) => ({
   customerId: `customer-${randomUUID().slice(0, 8)}`,
@@ -27,9 +21,7 @@ const getJson = async <T>(url: string): Promise<T> => {
 };
 
 const mailsTo = async (email: string) =>
-  (await getJson<{ messages: MailpitMessage[] }>(`${mailApiUrl()}/api/v1/messages`)).messages.filter((m) =>
-    m.To.some((t) => t.Address === email),
-  );
+  (await readMailbox()).messages.filter((m) => m.To.some((t) => t.Address === email));
 
 describe('order → outbox → Kafka → shipping and email (three processes)', () => {
   let services: RunningService[] = [];

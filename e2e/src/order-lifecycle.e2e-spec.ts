@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import { fixtures, ORDER_EVENTS_TOPIC } from '@shop/contracts';
-import { kafkaBrokers, mailApiUrl, RunningService, startServices, waitFor } from '@shop/infra';
+import { kafkaBrokers, readMailbox, RunningService, startServices, waitFor } from '@shop/infra';
 
 interface Order {
   id: string;
@@ -13,11 +13,6 @@ interface Shipment {
   orderId: string;
   status: string;
   trackingNumber: string | null;
-}
-interface MailpitMessage {
-  MessageID: string;
-  To: { Address: string }[];
-  Subject: string;
 }
 
 const body = (contactEmail: string) => ({
@@ -42,9 +37,7 @@ describe('order lifecycle across the three services', () => {
   const shipment = async (orderId: string) =>
     (await call<Shipment[]>('GET', `${url('shipping-service')}/shipments?orderId=${orderId}`)).body[0];
   const mailsTo = async (address: string) =>
-    (await call<{ messages: MailpitMessage[] }>('GET', `${mailApiUrl()}/api/v1/messages`)).body.messages.filter((m) =>
-      m.To.some((t) => t.Address === address),
-    );
+    (await readMailbox()).messages.filter((m) => m.To.some((t) => t.Address === address));
   const place = async (contactEmail: string) => {
     const res = await call<Order>('POST', `${url('order-service')}/orders`, body(contactEmail));
     expect(res.status).toBe(201);

@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: infrastructure up, the three services up, sample orders placed, one
  * dispatched, one cancelled, and a timeline per order showing every hop. Everything keeps
- * running until Ctrl-C, which stops what the demo started (`--exit` stops after the timeline).
+ * running until Ctrl-C, which stops what the demo started (`--exit` stops after the timeline);
+ * a service that crashes or is killed meanwhile is reported and restarted.
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
@@ -15,16 +16,16 @@ import {
   mailApiUrl,
   readTopic,
   ReadMessage,
-  RunningService,
-  ServiceName,
+  serviceNames,
   serviceUrl,
   startService,
+  SupervisedService,
+  supervise,
   waitFor,
 } from '@shop/infra';
 
 const say = (line = '') => console.log(line);
 const exitAfterTimeline = process.argv.includes('--exit');
-const names: ServiceName[] = ['order-service', 'shipping-service', 'email-service'];
 
 const customers = [
   {
@@ -77,11 +78,14 @@ async function main() {
   const { started } = await infraUp();
   for (const line of describeEndpoints()) say(`  ${line}`);
 
-  const services: RunningService[] = [];
+  const services: SupervisedService[] = [];
+  // Holds the process open until Ctrl-C even when no service is left running.
+  const keepAlive = setInterval(() => undefined, 60_000);
   let stopping = false;
   const stopAll = async () => {
     if (stopping) return;
     stopping = true;
+    clearInterval(keepAlive);
     say('\n▶ stopping services…');
     await Promise.all(services.map((s) => s.stop()));
     if (started.length > 0) {
@@ -89,13 +93,15 @@ async function main() {
       await infraDown();
     }
   };
-  process.once('SIGINT', () => void stopAll().then(() => process.exit(0)));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => void stopAll().then(() => process.exit(0)));
+  const report = (line: string) => say(`  ${new Date().toISOString().slice(11, 19)}  ${line}`);
   try {
     say(`\n▶ services (logs in ${logDir})`);
-    for (const name of names) {
+    for (const name of serviceNames) {
       const t0 = Date.now();
       if (process.stdout.isTTY) process.stdout.write(`  ${name.padEnd(17)} starting…\r`);
-      services.push(await startService(name));
+      services.push(supervise(await startService(name), { say: report }));
       say(`  ${name.padEnd(17)} ${serviceUrl(name)}  ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     }
     const orderIds = await runScenario();
@@ -114,7 +120,7 @@ async function main() {
   say(`  shipments       curl -s ${serviceUrl('shipping-service')}/shipments`);
   say(`  emails          curl -s ${serviceUrl('email-service')}/emails`);
   say(`  mail received   ${mailApiUrl()}/`);
-  say('  Ctrl-C stops everything the demo started.');
+  say('  Ctrl-C stops everything the demo started; a service that dies meanwhile is restarted.');
 }
 
 async function runScenario(): Promise<string[]> {

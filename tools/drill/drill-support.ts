@@ -3,8 +3,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { ORDER_EVENTS_TOPIC } from '@shop/contracts';
 import {
   kafkaBrokers,
-  mailApiUrl,
   queryAsAdmin as queryDb,
+  readMailbox,
   readWholeTopic,
   serviceUrl,
   sleep,
@@ -118,7 +118,7 @@ export async function reconcile(placed: Placed[], paths: Path[]): Promise<PathFi
     if (m.headers?.type?.toString() === 'order.placed.v1')
       onTopic.set(String(m.key), (onTopic.get(String(m.key)) ?? 0) + 1);
   const confirmations = new Map<string, number>();
-  for (const m of await mailbox())
+  for (const m of (await readMailbox()).messages)
     if (m.Subject.endsWith('is confirmed'))
       confirmations.set(m.To[0]?.Address ?? '', (confirmations.get(m.To[0]?.Address ?? '') ?? 0) + 1);
 
@@ -170,9 +170,4 @@ export function printTable(headings: string[], rows: (string | number)[][]): voi
     `  ${cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i] + 2))).join('')}`;
   say(line(headings));
   for (const r of rows) say(line(r));
-}
-
-export async function mailbox() {
-  const res = await fetch(`${mailApiUrl()}/api/v1/messages`);
-  return ((await res.json()) as { messages: { To: { Address: string }[]; Subject: string }[] }).messages;
 }

@@ -1,16 +1,6 @@
 import { ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
-import { consumerLag, RunningService, startService, startServices, waitFor } from '@shop/infra';
-import {
-  DrillOptions,
-  kafka,
-  mailbox,
-  place,
-  Placed,
-  printTable,
-  queryDb,
-  say,
-  waitForOutboxPath,
-} from './drill-support';
+import { consumerLag, readMailbox, RunningService, startService, startServices, waitFor } from '@shop/infra';
+import { DrillOptions, kafka, place, Placed, printTable, queryDb, say, waitForOutboxPath } from './drill-support';
 
 const consumers = {
   'shipping-service': [ORDER_EVENTS_TOPIC],
@@ -76,7 +66,7 @@ export async function topicReplayDrill({ orders, run }: DrillOptions): Promise<s
 async function effects() {
   const [{ n: shipments }] = await queryDb('shipping', 'SELECT count(*)::int AS n FROM shipments');
   const [{ n: emailRows }] = await queryDb('email', 'SELECT count(*)::int AS n FROM outgoing_emails');
-  return { 'shipments (rows)': shipments, 'emails (rows)': emailRows, 'mails received': (await mailbox()).length };
+  return { 'shipments (rows)': shipments, 'emails (rows)': emailRows, 'mails received': (await readMailbox()).total };
 }
 
 /** Until every partition's committed offset has reached its end, for both groups. */

@@ -4,7 +4,7 @@ import { ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
 import {
   consumerLag as lagOf,
   kafkaBrokers,
-  mailApiUrl,
+  readMailbox,
   queryAsAdmin as queryDb,
   readWholeTopic as readAll,
   RunningService,
@@ -237,9 +237,7 @@ export class FaultSystem {
       'SELECT order_id, count(*)::int AS n FROM shipments WHERE order_id = ANY($1::uuid[]) GROUP BY order_id',
       [acked],
     );
-    const mail = (await (await fetch(`${mailApiUrl()}/api/v1/messages`)).json()) as {
-      messages: { To: { Address: string }[]; Subject: string; MessageID: string }[];
-    };
+    const mail = await readMailbox();
     const cancelledEmails = new Set(orders.filter((o) => cancelled.includes(o.orderId ?? '')).map((o) => o.email));
     const confirmations = new Map<string, string[]>();
     const cancellations = new Map<string, string[]>();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fixtures, ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
 import { Admin } from 'kafkajs';
-import { mailApiUrl, waitFor } from '@shop/infra';
+import { readMailbox, waitFor } from '@shop/infra';
 import { expectClean, FaultSystem, pendingOutbox, queryDb, readAll } from './fault-system';
 
 /**
@@ -79,9 +79,7 @@ describe('fault matrix: replayed, duplicated, reordered and bad messages', () =>
       'SELECT status, item_count FROM shipments WHERE order_id = ANY($1::uuid[])',
       [ids],
     );
-    const mail = (await (await fetch(`${mailApiUrl()}/api/v1/messages`)).json()) as {
-      messages: { To: { Address: string }[]; Subject: string }[];
-    };
+    const mail = await readMailbox();
     const addresses = new Set(pairs.map((p) => p.contactEmail));
     const notices = mail.messages.filter((m) => addresses.has(m.To[0]?.Address) && m.Subject.endsWith('was cancelled'));
     const figures = {
@@ -171,9 +169,7 @@ describe('fault matrix: replayed, duplicated, reordered and bad messages', () =>
       await system.quiesce();
 
       const addresses = new Set(orders.map((o) => o.email));
-      const mail = (await (await fetch(`${mailApiUrl()}/api/v1/messages`)).json()) as {
-        messages: { To: { Address: string }[]; Subject: string }[];
-      };
+      const mail = await readMailbox();
       const notices = mail.messages.filter(
         (m) => addresses.has(m.To[0]?.Address) && m.Subject.endsWith('is on its way'),
       );
@@ -264,7 +260,6 @@ describe('fault matrix: replayed, duplicated, reordered and bad messages', () =>
   async function effectCounts() {
     const [{ n: shipments }] = await queryDb('shipping', 'SELECT count(*)::int AS n FROM shipments');
     const [{ n: emails }] = await queryDb('email', 'SELECT count(*)::int AS n FROM outgoing_emails');
-    const mail = (await (await fetch(`${mailApiUrl()}/api/v1/messages`)).json()) as { total: number };
-    return { shipments, emails, deliveries: mail.total };
+    return { shipments, emails, deliveries: (await readMailbox()).total };
   }
 });

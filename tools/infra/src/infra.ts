@@ -56,7 +56,7 @@ export async function infraUp(opts: { smokeTest?: boolean } = {}): Promise<{ sta
     }
   } else {
     const parts: [keyof Omit<InfraStatus, 'mode'>, () => Promise<void>, string][] = [
-      ['postgres', startNativePostgres, postgresLog],
+      ['postgres', startNativePostgres, postgresLog()],
       ['kafka', startNativeKafka, kafkaLog],
       ['smtp', startNativeSmtp, smtpLog],
     ];
@@ -96,7 +96,7 @@ export function describeEndpoints(): string[] {
   const { host, postgres, kafka, smtp } = settings;
   const native = infraMode() === 'native';
   return [
-    `postgres  ${host}:${postgres.port}${native ? `   log: ${postgresLog}` : ''}`,
+    `postgres  ${host}:${postgres.port}${native ? `   log: ${postgresLog()}` : ''}`,
     `kafka     ${host}:${kafka.port}${native ? `   log: ${kafkaLog}` : ''}`,
     `smtp      ${host}:${smtp.port}    mail API/UI: http://${host}:${smtp.apiPort}${native ? `   store: ${mailStore}` : ''}`,
   ];

@@ -1,15 +1,34 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync, chmodSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { INFRA_DIR, settings } from './settings';
 import { InfraError, commandExists, portOpen, run, waitFor } from './process-utils';
 
-const base = join(INFRA_DIR, 'postgres');
-const dataDir = join(base, 'data');
-const socketDir = join(base, 'run');
-export const postgresLog = join(base, 'postgres.log');
-
 const isRoot = () => process.getuid?.() === 0;
+
+/**
+ * Where the cluster of the project whose state is in infraDir lives. As root, initdb and
+ * postgres run as the postgres user, who cannot enter a clone inside a 0700 folder (root's
+ * home, mktemp -d); that cluster goes to /var/tmp instead, at a path derived from infraDir
+ * so that up, down and status find it again.
+ */
+export function postgresClusterDir(infraDir: string): string {
+  const inProject = join(infraDir, 'postgres');
+  if (!isRoot()) return inProject;
+  mkdirSync(infraDir, { recursive: true });
+  const reachable = spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', infraDir]).status === 0;
+  if (reachable) return inProject;
+  const key = createHash('sha256').update(resolve(infraDir)).digest('hex').slice(0, 12);
+  return join('/var/tmp', `outbox-reference-postgres-${key}`);
+}
+
+let clusterDir: string | undefined;
+const base = () => (clusterDir ??= postgresClusterDir(INFRA_DIR));
+const dataDir = () => join(base(), 'data');
+const socketDir = () => join(base(), 'run');
+export const postgresLog = () => join(base(), 'postgres.log');
 
 /** Debian keeps initdb/pg_ctl off PATH, in /usr/lib/postgresql/<version>/bin. */
 function binDir(): string {
@@ -37,15 +56,19 @@ function pgCommand(bin: string, args: string[]): void {
 }
 
 function ensureCluster(): void {
-  if (existsSync(join(dataDir, 'PG_VERSION'))) return;
-  mkdirSync(socketDir, { recursive: true });
-  const pwFile = join(base, '.pwfile');
+  if (existsSync(join(dataDir(), 'PG_VERSION'))) return;
+  if (base() !== join(INFRA_DIR, 'postgres'))
+    console.log(
+      `[infra] postgres: the postgres user cannot enter ${INFRA_DIR}, so the cluster goes to ${base()} (INFRA_DIR=<a directory it can enter> keeps it in the project)`,
+    );
+  mkdirSync(socketDir(), { recursive: true });
+  const pwFile = join(base(), '.pwfile');
   writeFileSync(pwFile, settings.postgres.adminPassword + '\n');
   chmodSync(pwFile, 0o600);
-  if (isRoot()) run('chown', ['-R', 'postgres:postgres', base]);
+  if (isRoot()) run('chown', ['-R', 'postgres:postgres', base()]);
   pgCommand('initdb', [
     '-D',
-    dataDir,
+    dataDir(),
     '-U',
     settings.postgres.adminUser,
     `--pwfile=${pwFile}`,
@@ -65,21 +88,21 @@ export async function startNativePostgres(): Promise<void> {
   ensureCluster();
   const options = [
     `-p ${settings.postgres.port}`,
-    `-k ${socketDir}`,
+    `-k ${socketDir()}`,
     `-c listen_addresses=${settings.host}`,
     '-c max_connections=200',
     // A test cluster: durability of the machine itself is not under test.
     '-c fsync=off',
     '-c shared_buffers=128MB',
   ].join(' ');
-  pgCommand('pg_ctl', ['-D', dataDir, '-o', options, '-l', postgresLog, '-w', '-t', '60', 'start']);
-  await waitFor('PostgreSQL', postgresAcceptsQueries, 30_000, postgresLog);
+  pgCommand('pg_ctl', ['-D', dataDir(), '-o', options, '-l', postgresLog(), '-w', '-t', '60', 'start']);
+  await waitFor('PostgreSQL', postgresAcceptsQueries, 30_000, postgresLog());
 }
 
 /** mode: 'fast' is a clean shutdown, 'immediate' simulates a crash. */
 export function stopNativePostgres(mode: 'fast' | 'immediate' = 'fast'): void {
-  if (!existsSync(join(dataDir, 'postmaster.pid'))) return;
-  pgCommand('pg_ctl', ['-D', dataDir, '-m', mode, '-w', 'stop']);
+  if (!existsSync(join(dataDir(), 'postmaster.pid'))) return;
+  pgCommand('pg_ctl', ['-D', dataDir(), '-m', mode, '-w', 'stop']);
 }
 
 export async function postgresAcceptsQueries(): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, SpawnSyncOptions } from 'node:child_process';
-import { openSync, readFileSync, existsSync, writeFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { openSync, readFileSync, existsSync, writeFileSync, rmSync, readdirSync, readlinkSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 
 export class InfraError extends Error {}
 
@@ -65,17 +65,47 @@ export function signal(pidFile: string, sig: NodeJS.Signals): boolean {
 }
 
 export async function stopProcess(pidFile: string, timeoutMs = 20_000): Promise<void> {
-  const pid = readPid(pidFile);
-  if (isAlive(pid)) {
-    process.kill(pid as number, 'SIGCONT'); // a paused process cannot act on SIGTERM
-    process.kill(pid as number, 'SIGTERM');
-    const deadline = Date.now() + timeoutMs;
-    while (isAlive(pid) && Date.now() < deadline) await sleep(100);
-    if (isAlive(pid)) process.kill(pid as number, 'SIGKILL');
-    while (isAlive(pid)) await sleep(50);
-  }
+  await stopPid(readPid(pidFile), timeoutMs);
   rmSync(pidFile, { force: true });
 }
+
+/** SIGTERM, and SIGKILL if it is still there after timeoutMs; resolves once it is gone. */
+export async function stopPid(pid: number | undefined, timeoutMs = 20_000): Promise<void> {
+  if (!isAlive(pid)) return;
+  process.kill(pid as number, 'SIGCONT'); // a paused process cannot act on SIGTERM
+  process.kill(pid as number, 'SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid) && Date.now() < deadline) await sleep(100);
+  if (isAlive(pid)) process.kill(pid as number, 'SIGKILL');
+  while (isAlive(pid)) await sleep(50);
+}
+
+/** The process listening on a local TCP port, found through /proc (Linux); undefined if none is visible. */
+export function listeningPid(port: number): number | undefined {
+  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!existsSync(table)) continue;
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const [, local, , state, , , , , , inode] = line.trim().split(/\s+/);
+      if (local?.endsWith(hexPort) && state === '0A') inodes.add(inode); // 0A: LISTEN
+    }
+  }
+  if (inodes.size === 0) return undefined;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`))
+        if (inodes.has(/^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1] ?? '')) return Number(pid);
+    } catch {
+      // gone meanwhile, or not ours to look into
+    }
+  }
+  return undefined;
+}
+
+/** A process's command line, as ps shows it. */
+export const commandLine = (pid: number): string =>
+  readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
 
 export function portOpen(port: number, host = '127.0.0.1', timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
@@ -89,6 +119,16 @@ export function portOpen(port: number, host = '127.0.0.1', timeoutMs = 1000): Pr
     socket.once('error', () => done(false));
   });
 }
+
+/** A port nothing listens on right now, from the kernel; for a test's own server. */
+export const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+    probe.once('error', reject);
+  });
 
 export async function waitFor(
   what: string,

@@ -1,4 +1,4 @@
-import { ChildProcess } from 'node:child_process';
+import { ChildProcess, StdioOptions } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { INFRA_DIR, kafkaBrokers, serviceDatabases, settings } from './settings';
@@ -14,6 +14,7 @@ const databases: Record<ServiceName, (typeof serviceDatabases)[number]['database
   'email-service': 'email',
 };
 
+export const serviceNames = Object.keys(portOffsets) as ServiceName[];
 export const servicePort = (name: ServiceName): number => settings.servicePortBase + portOffsets[name];
 export const serviceUrl = (name: ServiceName, port = servicePort(name)) => `http://${settings.host}:${port}`;
 export const logDir = join(INFRA_DIR, 'logs');
@@ -37,13 +38,25 @@ export function serviceEnv(name: ServiceName): NodeJS.ProcessEnv {
   };
 }
 
+/** How a service process ended: the signal that killed it, or its exit code. */
+export type ProcessEnd = NodeJS.Signals | number | null;
+
+/** Exits someone asked for (Ctrl-C, `kill`, a clean exit), as opposed to a crash; systemd's Restart=on-failure draws the same line. */
+export const stoppedOnPurpose = (end: ProcessEnd) =>
+  end === 0 || end === 'SIGTERM' || end === 'SIGINT' || end === 'SIGHUP';
+export const describeEnd = (end: ProcessEnd) =>
+  typeof end === 'string' ? `killed by ${end}` : `exited with code ${end}`;
+
 export interface RunningService {
   name: ServiceName;
   url: string;
+  port: number;
+  /** What it was started with on top of serviceEnv(name): a restart gets the same. */
+  extraEnv: NodeJS.ProcessEnv;
   process: ChildProcess;
   logFile: string;
   /** Resolves with the signal (or exit code) the process ended with. */
-  exited: Promise<NodeJS.Signals | number | null>;
+  exited: Promise<ProcessEnd>;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -75,15 +88,15 @@ export async function startService(
   const port = extraEnv.PORT ? Number(extraEnv.PORT) : servicePort(name);
   const logFile = join(logDir, port === servicePort(name) ? `${name}.log` : `${name}-${port}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawnTs(`apps/${name}/src/main.ts`, { ...serviceEnv(name), ...extraEnv }, ['ignore', 'pipe', 'pipe']);
+  const child = spawnService(name, extraEnv, ['ignore', 'pipe', 'pipe']);
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-    child.once('exit', (code, signal) => resolve(signal ?? code)),
-  );
+  const exited = new Promise<ProcessEnd>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
   const service: RunningService = {
     name,
     url: serviceUrl(name, port),
+    port,
+    extraEnv,
     process: child,
     logFile,
     exited,
@@ -92,18 +105,37 @@ export async function startService(
       await exited;
     },
   };
+  if (await answersHealth({ name, url: service.url, process: child, logHint: logFile }, until, timeoutMs))
+    return service;
+  await service.stop('SIGKILL');
+  throw new Error(`${name} (pid ${child.pid}) was not ${until} within ${timeoutMs / 1000}s; see ${logFile}`);
+}
+
+/** Runs a service's main.ts with serviceEnv(name) and extraEnv on top of this process's environment. */
+export const spawnService = (name: ServiceName, extraEnv: NodeJS.ProcessEnv, stdio: StdioOptions): ChildProcess =>
+  spawnTs(`apps/${name}/src/main.ts`, { ...serviceEnv(name), ...extraEnv }, stdio);
+
+/**
+ * Polls GET /health/<until> of a service being started: true once it answers 200, false
+ * when timeoutMs pass first; throws as soon as the process exits.
+ */
+export async function answersHealth(
+  service: { name: ServiceName; url: string; process: ChildProcess; logHint: string },
+  until: 'ready' | 'live',
+  timeoutMs: number,
+): Promise<boolean> {
+  const { name, url, process: child, logHint } = service;
   const startedAt = Date.now();
   while (Date.now() - startedAt < timeoutMs) {
     if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`${name} exited (${child.signalCode ?? child.exitCode}) during start; see ${logFile}`);
+      throw new Error(`${name} exited (${child.signalCode ?? child.exitCode}) during start; see ${logHint}`);
     try {
-      const res = await fetch(`${service.url}/health/${until}`, { signal: AbortSignal.timeout(5000) });
-      if (res.ok) return service;
+      const res = await fetch(`${url}/health/${until}`, { signal: AbortSignal.timeout(5000) });
+      if (res.ok) return true;
     } catch {
       // not listening yet
     }
     await sleep(250);
   }
-  await service.stop('SIGKILL');
-  throw new Error(`${name} (pid ${child.pid}) was not ${until} within ${timeoutMs / 1000}s; see ${logFile}`);
+  return false;
 }

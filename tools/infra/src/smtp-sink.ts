@@ -1,8 +1,9 @@
 /**
  * A local SMTP sink for native mode, standing in for Mailpit: it accepts every message,
  * appends it to a JSON-lines file, and serves a subset of Mailpit's HTTP API
- * (GET/DELETE /api/v1/messages, GET /api/v1/message/:id), so tests and the demo read
- * mail the same way in both modes. Every raw delivery is kept, duplicates included.
+ * (GET/DELETE /api/v1/messages with Mailpit's paging, GET /api/v1/message/:id), so tests
+ * and the demo read mail the same way in both modes. Every raw delivery is kept, duplicates
+ * included.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -21,6 +22,13 @@ export interface StoredMessage {
   Text: string;
   HTML: string;
 }
+
+/** Mailpit pages its list: `limit` defaults to 50, and a value that is not a positive integer counts as unset. */
+const defaultLimit = 50;
+const positive = (raw: string | null): number | undefined => {
+  const n = Number(raw);
+  return raw && Number.isInteger(n) && n > 0 ? n : undefined;
+};
 
 const addresses = (a: AddressObject | AddressObject[] | undefined) =>
   (Array.isArray(a) ? a : a ? [a] : []).flatMap((o) => o.value.map((v) => ({ Address: v.address ?? '' })));
@@ -82,8 +90,10 @@ export function startSmtpSink(opts: { smtpPort: number; apiPort: number; host: s
       );
     }
     if (url.pathname === '/api/v1/messages' && req.method === 'GET') {
-      const messages = load().reverse(); // newest first, as Mailpit lists them
-      return send(200, { total: messages.length, count: messages.length, messages });
+      const all = load().reverse(); // newest first, as Mailpit lists them
+      const start = positive(url.searchParams.get('start')) ?? 0;
+      const messages = all.slice(start, start + (positive(url.searchParams.get('limit')) ?? defaultLimit));
+      return send(200, { total: all.length, messages_count: all.length, start, count: messages.length, messages });
     }
     if (url.pathname === '/api/v1/messages' && req.method === 'DELETE') {
       writeFileSync(opts.storeFile, '');

@@ -1,28 +1,42 @@
 /**
- * Operator commands for the outbox table:
- *
- *   outbox-cli stats                 pending and parked rows, age of the oldest
- *   outbox-cli parked [--limit N]    list parked rows with their last error
- *   outbox-cli requeue --all         put every parked row back in line
- *   outbox-cli requeue ID [ID…]      put these parked rows back in line
- *
- * Connects with DATABASE_URL (postgres://user:password@host:port/database).
+ * Operator commands for the outbox table (`npm run outbox -- --help`). Connects with
+ * DATABASE_URL (postgres://user:password@host:port/database).
  */
 import { Client } from 'pg';
 import { OutboxAdmin } from '../outbox-admin';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const commands = ['stats', 'parked', 'requeue'];
 
+export const outboxCliUsage = `usage: DATABASE_URL=postgres://user:password@host:port/database npm run outbox -- <command>
+
+  stats                 pending and parked rows, age of the oldest
+  parked [--limit N]    list parked rows with their last error (default 100)
+  requeue --all         put every parked row back in line
+  requeue ID [ID…]      put these parked rows back in line
+  --help                this text`;
+
+/** Resolves with the exit code: 0 done, 2 a usage error (nothing was touched). */
 export async function runOutboxCli(
   args: string[],
   databaseUrl: string | undefined,
-  out = console.log,
+  out: (line: string) => void = console.log,
+  err: (line: string) => void = console.error,
 ): Promise<number> {
-  if (!databaseUrl) {
-    console.error('DATABASE_URL is required, e.g. postgres://order_service:…@127.0.0.1:55432/orders');
+  const [command, ...rest] = args;
+  // Help and usage errors need no database: an operator reads them before having one.
+  if (command === '--help' || command === '-h' || command === 'help') {
+    out(outboxCliUsage);
+    return 0;
+  }
+  if (!commands.includes(command)) {
+    err(command === undefined ? outboxCliUsage : `unknown command: ${command}\n${outboxCliUsage}`);
     return 2;
   }
-  const [command, ...rest] = args;
+  if (!databaseUrl) {
+    err('DATABASE_URL is required, e.g. postgres://order_service:…@127.0.0.1:55432/orders');
+    return 2;
+  }
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   const admin = new OutboxAdmin({ query: async (sql, params) => (await client.query(sql, params)).rows });
@@ -34,6 +48,7 @@ export async function runOutboxCli(
       case 'parked': {
         const limitAt = rest.indexOf('--limit');
         const limit = limitAt >= 0 ? Number(rest[limitAt + 1]) : 100;
+        if (!Number.isInteger(limit) || limit <= 0) throw new Error('--limit needs a positive whole number');
         for (const row of await admin.listParked(limit)) {
           out(
             `${row.id}  ${row.type}  ${row.aggregatetype}/${row.aggregateid}  attempts=${row.attempts}  parked=${row.parked_at.toISOString()}  error=${row.last_error ?? ''}`,
@@ -41,7 +56,8 @@ export async function runOutboxCli(
         }
         return 0;
       }
-      case 'requeue': {
+      default: {
+        // requeue, the one command left
         const ids = rest.filter((a) => a !== '--all');
         if (!rest.includes('--all') && ids.length === 0) throw new Error('requeue needs --all or one or more row ids');
         const bad = ids.find((id) => !UUID.test(id));
@@ -50,9 +66,6 @@ export async function runOutboxCli(
         out(`requeued ${requeued.length} row(s)`);
         return 0;
       }
-      default:
-        console.error('usage: outbox-cli stats | parked [--limit N] | requeue --all | requeue ID [ID…]');
-        return 2;
     }
   } finally {
     await client.end();
