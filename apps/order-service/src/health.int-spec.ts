@@ -6,13 +6,7 @@ import { DataSource } from 'typeorm';
 import { createTestDatabase, kafkaBrokers } from '@shop/infra';
 import { loadOrderServiceConfig } from './config';
 import { createOrderServiceApp } from './create-app';
-
-const order = {
-  customerId: 'customer-1',
-  contactEmail: 'ada@example.com',
-  items: [{ sku: 'BOOK-42', quantity: 1, unitPriceCents: 1999 }],
-  shippingAddress: { line1: 'Main Street 1', city: 'Berlin', postalCode: '10115', country: 'DE' },
-};
+import { orderRequest } from '../test/order-request';
 
 /** Readiness is "can take orders": the database. Broker, backlog and parked rows are diagnostics. */
 describe('order-service health (real PostgreSQL)', () => {
@@ -25,17 +19,9 @@ describe('order-service health (real PostgreSQL)', () => {
   afterEach(() => register.clear()); // each app registers its metrics anew
 
   async function startApp(brokers: string) {
-    const app = await createOrderServiceApp(
-      loadOrderServiceConfig({
-        KAFKA_BROKERS: brokers,
-        DB_HOST: db.options.host,
-        DB_PORT: String(db.options.port),
-        DB_NAME: db.name,
-        DB_USER: db.options.username,
-        DB_PASSWORD: db.options.password,
-      }),
-      { logger: false },
-    );
+    const app = await createOrderServiceApp(loadOrderServiceConfig({ ...db.env, KAFKA_BROKERS: brokers }), {
+      logger: false,
+    });
     await app.init();
     return app as NestExpressApplication;
   }
@@ -57,7 +43,7 @@ describe('order-service health (real PostgreSQL)', () => {
                 ($2, 'order', 'b', 'order.placed.v1', '{}', now() - interval '90 seconds', 0, NULL)`,
         [randomUUID(), randomUUID()],
       );
-      await request(app.getHttpServer()).post('/orders').send(order).expect(201);
+      await request(app.getHttpServer()).post('/orders').send(orderRequest()).expect(201);
 
       const ready = await timed(app, '/health/ready');
       expect(ready).toMatchObject({ status: 200, body: { status: 'ok', details: { database: { status: 'up' } } } });

@@ -274,13 +274,18 @@ export class FaultSystem {
       emailsResentWithSameMessageId: sent.reduce((sum, ids) => sum + ids.length - distinct(ids), 0),
       emailsWithSecondMessageId: sent.reduce((sum, ids) => sum + distinct(ids) - 1, 0),
     };
-    console.log(
-      `reconcile[${label}]: ${Object.entries(figures)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(' ')}`,
-    );
+    printFigures(label, figures);
     return figures;
   }
+}
+
+/** A scenario's figures on one `reconcile[<label>]: k=v …` line, as docs/reliability.md quotes them. */
+export function printFigures(label: string, figures: Record<string, number>): void {
+  console.log(
+    `reconcile[${label}]: ${Object.entries(figures)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
 }
 
 /** Work not done yet: unpublished outbox rows in both producers, unsent emails. */

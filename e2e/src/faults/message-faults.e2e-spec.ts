@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { fixtures, ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
 import { Admin } from 'kafkajs';
 import { readMailbox, waitFor } from '@shop/infra';
-import { expectClean, FaultSystem, pendingOutbox, queryDb, readAll } from './fault-system';
+import { expectClean, FaultSystem, pendingOutbox, printFigures, queryDb, readAll } from './fault-system';
 
 /**
  * Fault matrix, messages: replayed, duplicated, reordered and malformed events.
@@ -88,11 +88,7 @@ describe('fault matrix: replayed, duplicated, reordered and bad messages', () =>
       scheduledAfterCancel: shipments.filter((s) => s.status !== 'CANCELLED').length,
       cancellationNotices: notices.length,
     };
-    console.log(
-      `reconcile[cancel-before-place]: ${Object.entries(figures)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(' ')}`,
-    );
+    printFigures('cancel-before-place', figures);
     expect(figures).toEqual({ orders: 10, tombstones: 10, scheduledAfterCancel: 0, cancellationNotices: 10 });
   }, 180_000);
 
@@ -183,11 +179,7 @@ describe('fault matrix: replayed, duplicated, reordered and bad messages', () =>
         shippedNotices: notices.length,
         deadLetters: deadLetters.length,
       };
-      console.log(
-        `reconcile[notice-before-placement]: ${Object.entries(figures)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(' ')}`,
-      );
+      printFigures('notice-before-placement', figures);
       expect(figures).toEqual({ dispatched: 50, waitingWhileHeld: 50, shippedNotices: 50, deadLetters: 0 });
       expectClean(await system.reconcile(orders, 'notice-before-placement'));
     } finally {

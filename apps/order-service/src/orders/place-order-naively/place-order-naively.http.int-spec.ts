@@ -7,13 +7,9 @@ import { createTestDatabase, readTopic } from '@shop/infra';
 import { ConfigError } from '@shop/service-kit';
 import { loadOrderServiceConfig } from '../../config';
 import { createOrderServiceApp } from '../../create-app';
+import { orderRequest } from '../../../test/order-request';
 
-const body = {
-  customerId: 'naive-1',
-  contactEmail: 'ada@example.com',
-  items: [{ sku: 'BOOK-42', quantity: 1, unitPriceCents: 1999 }],
-  shippingAddress: { line1: 'Hauptstraße 1', city: 'Berlin', postalCode: '10115', country: 'DE' },
-};
+const body = orderRequest({ customerId: 'naive-1' });
 
 /** The demo-only dual write (npm run drill): absent by default, and without an outbox row when on. */
 describe('POST /demo/naive-orders (real PostgreSQL and Kafka)', () => {
@@ -61,7 +57,7 @@ describe('POST /demo/naive-orders (real PostgreSQL and Kafka)', () => {
     try {
       const [message] = await reader.waitFor(1, (m) => String(m.key) === res.body.id);
       expect(String(message.headers?.type)).toBe('order.placed.v1');
-      expect(JSON.parse(String(message.value))).toMatchObject({ aggregateId: res.body.id, data: { totalCents: 1999 } });
+      expect(JSON.parse(String(message.value))).toMatchObject({ aggregateId: res.body.id, data: { totalCents: 3998 } });
     } finally {
       await reader.stop();
     }

@@ -6,13 +6,9 @@ import { ORDER_LIMITS } from '@shop/contracts';
 import { createTestDatabase } from '@shop/infra';
 import { loadOrderServiceConfig } from '../../config';
 import { createOrderServiceApp } from '../../create-app';
+import { orderRequest } from '../../../test/order-request';
 
-const valid = {
-  customerId: 'customer-1',
-  contactEmail: 'ada@example.com',
-  items: [{ sku: 'BOOK-42', quantity: 2, unitPriceCents: 1999 }],
-  shippingAddress: { line1: 'Hauptstraße 1', city: 'Berlin', postalCode: '10115', country: 'DE' },
-};
+const valid = orderRequest();
 const validText = JSON.stringify(valid);
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const PERSONAL = /ada@example\.com|Hauptstraße/;

@@ -4,13 +4,9 @@ import { DataSource } from 'typeorm';
 import { createTestDatabase } from '@shop/infra';
 import { loadOrderServiceConfig } from '../../config';
 import { createOrderServiceApp } from '../../create-app';
+import { orderRequest } from '../../../test/order-request';
 
-const validBody = () => ({
-  customerId: 'customer-1',
-  contactEmail: 'ada@example.com',
-  items: [{ sku: 'BOOK-42', quantity: 2, unitPriceCents: 1999 }],
-  shippingAddress: { line1: 'Hauptstraße 1', city: 'Berlin', postalCode: '10115', country: 'DE' },
-});
+const validBody = () => orderRequest();
 
 describe('POST /orders and GET /orders/:id (real PostgreSQL)', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
