@@ -14,10 +14,12 @@ const constraints = [
     onlyDependOnLibsWithTags: [],
     bannedExternalImports: ['@nestjs/*', 'typeorm', 'kafkajs', 'pg', 'express'],
   },
-  { sourceTag: 'type:platform', onlyDependOnLibsWithTags: [] },
+  // The services' platform shares the inbox's database-outage classifier.
+  { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:messaging'] },
   // Tools (the demo, the drill, docs:check) may drive the infrastructure tool.
   { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:contracts', 'type:tooling'] },
-  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:tooling', 'type:contracts'] },
+  // End-to-end tests name dead-letter topics as the inbox does.
+  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:tooling', 'type:contracts', 'type:messaging'] },
   // The benchmark drives the messaging libraries on the project's infrastructure.
   { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:messaging', 'type:contracts', 'type:tooling'] },
 ];
@@ -41,7 +43,8 @@ export default [
     },
   },
   {
-    files: ['**/*.int-spec.ts', '**/*.e2e-spec.ts'],
+    // A library's test/ folder holds helpers its integration tests share; it is not shipped.
+    files: ['**/*.int-spec.ts', '**/*.e2e-spec.ts', 'libs/*/test/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': boundaries(testConstraints) },
   },
 ];

@@ -5,8 +5,12 @@
 //   faults       e2e/src/faults        the same, under injected faults, then reconciled
 const { compilerOptions } = require('./tsconfig.base.json');
 
+// tsconfig's paths, `*` included (a package's entry points: `@transactional-outbox/outbox/nest`).
 const moduleNameMapper = Object.fromEntries(
-  Object.entries(compilerOptions.paths).map(([alias, [target]]) => [`^${alias}$`, `<rootDir>/${target}`]),
+  Object.entries(compilerOptions.paths).map(([alias, [target]]) => [
+    `^${alias.replace('*', '(.*)')}$`,
+    `<rootDir>/${target.replace('*', '$1')}`,
+  ]),
 );
 
 const transform = {

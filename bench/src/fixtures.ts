@@ -1,23 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
-import { Kafka, logLevel, Partitioners, ProducerConfig } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { adminConnection, createTestDatabase, kafkaBrokers } from '@shop/infra';
-import { CreateOutboxTable1764000000000, OutboxEvent } from '@shop/outbox';
+import { CreateOutboxTable1764000000000, OutboxEvent } from '@transactional-outbox/outbox';
 import { fixtures, ORDER_EVENTS_TOPIC } from '@shop/contracts';
 import { progress } from './report';
 import { sleep } from './stats';
 
 export const kafka = new Kafka({ clientId: 'bench', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
-
-/** The relay's producer settings (outbox-relay.ts), so a raw kafkajs baseline is like for like. */
-export const relayProducerConfig: ProducerConfig = {
-  idempotent: true,
-  maxInFlightRequests: 1,
-  allowAutoTopicCreation: true,
-  createPartitioner: Partitioners.DefaultPartitioner,
-  retry: { retries: 5, maxRetryTime: 10_000 },
-};
 
 /** The pool size the services use (service-kit postgres-options.ts). */
 export const SERVICE_POOL_SIZE = 10;

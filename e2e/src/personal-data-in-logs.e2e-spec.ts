@@ -11,6 +11,7 @@ import {
   startServices,
   waitFor,
 } from '@shop/infra';
+import { deadLetterTopicFor } from '@transactional-outbox/inbox';
 
 /**
  * The error paths carry the most data: a failed statement holds its parameters, and
@@ -86,7 +87,7 @@ describe('no personal data in any log line, errors included', () => {
 
     await refuseRows('shipping', 'shipments');
     await refuseRows('email', 'outgoing_emails');
-    const deadLetters = await readTopic(`${ORDER_EVENTS_TOPIC}.dlt`);
+    const deadLetters = await readTopic(deadLetterTopicFor(ORDER_EVENTS_TOPIC));
     try {
       const placed = await post('order-service', '/orders', order);
       expect(placed.status).toBe(201);

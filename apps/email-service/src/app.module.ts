@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CreateInboxTable1764000000001, InboxHealthIndicator, InboxModule } from '@shop/inbox';
+import { CreateInboxTable1764000000001 } from '@transactional-outbox/inbox';
+import { InboxHealthIndicator, InboxModule } from '@transactional-outbox/inbox/nest';
 import { HealthModule, LoggingModule, MetricsModule, postgresOptions } from '@shop/service-kit';
 import { EmailServiceConfig } from './config';
 import { CreateOutgoingEmails1764000000300 } from './migrations/1764000000300-create-outgoing-emails';

@@ -1,7 +1,9 @@
 import { register } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { ORDER_EVENTS_TOPIC, parseEventData, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
-import { InboxHealthIndicator, KafkaInboxServer } from '@shop/inbox';
+import { KafkaInboxBroker } from '@transactional-outbox/inbox/kafkajs';
+import { connectInbox, InboxHealthIndicator, InboxServer } from '@transactional-outbox/inbox/nest';
+import { InboxMetrics } from '@transactional-outbox/inbox/prometheus';
 import { createServiceApp, failpoint, serveApiDocs, ServiceAppOptions } from '@shop/service-kit';
 import { AppModule } from './app.module';
 import { EmailServiceConfig } from './config';
@@ -9,18 +11,20 @@ import { EmailServiceConfig } from './config';
 /** HTTP for queries, documented at /docs; Kafka through the inbox transport for order and shipment events. */
 export async function createEmailServiceApp(config: EmailServiceConfig, options: ServiceAppOptions = {}) {
   const app = await createServiceApp(AppModule.forRoot(config), options);
-  const inbox = new KafkaInboxServer({
+  const inbox = new InboxServer({
     consumer: config.KAFKA_CONSUMER_GROUP,
-    topics: [ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC],
-    kafka: { clientId: 'email-service', brokers: config.KAFKA_BROKERS },
+    broker: new KafkaInboxBroker({
+      kafka: { clientId: 'email-service', brokers: config.KAFKA_BROKERS },
+      topics: [ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC],
+      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    }),
     dataSource: app.get(DataSource),
-    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     validate: parseEventData,
-    metricsRegistry: register,
+    metrics: InboxMetrics.for(register),
     hooks: { afterTransactionCommit: failpoint(config.FAILPOINT, 'inbox-after-commit') },
   });
   app.get(InboxHealthIndicator).watch(inbox);
-  app.connectMicroservice({ strategy: inbox }, { inheritAppConfig: true });
+  connectInbox(app, inbox);
   serveApiDocs(app, 'email-service', 'The emails sent for order and shipment events.');
   return app;
 }

@@ -1,8 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { register } from 'prom-client';
-import { CreateInboxTable1764000000001, InboxHealthIndicator, InboxModule } from '@shop/inbox';
-import { CreateOutboxTable1764000000000, OutboxHealthIndicator, OutboxModule } from '@shop/outbox';
+import { CreateInboxTable1764000000001 } from '@transactional-outbox/inbox';
+import { InboxHealthIndicator, InboxModule } from '@transactional-outbox/inbox/nest';
+import { CreateOutboxTable1764000000000 } from '@transactional-outbox/outbox';
+import { KafkaJsPublisher } from '@transactional-outbox/outbox/kafkajs';
+import { OutboxHealthIndicator, OutboxModule } from '@transactional-outbox/outbox/nest';
+import { OutboxMetrics } from '@transactional-outbox/outbox/prometheus';
 import { failpoint, HealthModule, LoggingModule, MetricsModule, postgresOptions } from '@shop/service-kit';
 import { OrderServiceConfig } from './config';
 import { CreateOrders1764000000100 } from './migrations/1764000000100-create-orders';
@@ -25,7 +29,7 @@ export class AppModule {
         ),
         OutboxModule.forRootAsync({
           useFactory: () => ({
-            kafka: { clientId: 'order-service', brokers: config.KAFKA_BROKERS },
+            publisher: new KafkaJsPublisher({ clientId: 'order-service', brokers: config.KAFKA_BROKERS }),
             runRelay: config.OUTBOX_RELAY === 'on',
             relay: {
               notifyChannel: config.OUTBOX_RELAY === 'on' ? undefined : '',
@@ -36,7 +40,7 @@ export class AppModule {
                 afterPublish: failpoint(config.FAILPOINT, 'relay-after-publish'),
               },
             },
-            metricsRegistry: register,
+            metrics: (admin) => new OutboxMetrics(register, admin),
           }),
         }),
         InboxModule,

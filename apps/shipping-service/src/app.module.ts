@@ -1,8 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { register } from 'prom-client';
-import { CreateInboxTable1764000000001, InboxHealthIndicator, InboxModule } from '@shop/inbox';
-import { CreateOutboxTable1764000000000, OutboxHealthIndicator, OutboxModule } from '@shop/outbox';
+import { CreateInboxTable1764000000001 } from '@transactional-outbox/inbox';
+import { InboxHealthIndicator, InboxModule } from '@transactional-outbox/inbox/nest';
+import { CreateOutboxTable1764000000000 } from '@transactional-outbox/outbox';
+import { KafkaJsPublisher } from '@transactional-outbox/outbox/kafkajs';
+import { OutboxHealthIndicator, OutboxModule } from '@transactional-outbox/outbox/nest';
+import { OutboxMetrics } from '@transactional-outbox/outbox/prometheus';
 import { failpoint, HealthModule, LoggingModule, MetricsModule, postgresOptions } from '@shop/service-kit';
 import { ShippingServiceConfig } from './config';
 import { CreateShipments1764000000200 } from './migrations/1764000000200-create-shipments';
@@ -25,9 +29,9 @@ export class AppModule {
         // The same outbox library as order-service: shipment events leave the same way.
         OutboxModule.forRootAsync({
           useFactory: () => ({
-            kafka: { clientId: 'shipping-service', brokers: config.KAFKA_BROKERS },
+            publisher: new KafkaJsPublisher({ clientId: 'shipping-service', brokers: config.KAFKA_BROKERS }),
             relay: { hooks: { afterPublish: failpoint(config.FAILPOINT, 'relay-after-publish') } },
-            metricsRegistry: register,
+            metrics: (admin) => new OutboxMetrics(register, admin),
           }),
         }),
         InboxModule,

@@ -1,6 +1,7 @@
-import { Outbox, OutboxRelay } from '@shop/outbox';
+import { Outbox, OutboxRelay } from '@transactional-outbox/outbox';
+import { KafkaJsPublisher, outboxProducerConfig } from '@transactional-outbox/outbox/kafkajs';
 import { atMost, progress, ResultRow, row } from '../report';
-import { benchDatabase, createTopic, deleteTopics, kafka, relayProducerConfig } from '../fixtures';
+import { benchDatabase, createTopic, deleteTopics, kafka } from '../fixtures';
 import { atRate, latencies, percentile, sleep } from '../stats';
 import { placeOrderTransaction } from './place-order';
 
@@ -9,7 +10,7 @@ import { placeOrderTransaction } from './place-order';
  * with the relay's producer settings. No relay can publish faster than this.
  */
 async function brokerAck(topic: string, count: number) {
-  const producer = kafka.producer(relayProducerConfig);
+  const producer = kafka.producer(outboxProducerConfig);
   await producer.connect();
   const samples: number[] = [];
   try {
@@ -45,7 +46,7 @@ export async function commitToPublish(rate: number, durationMs: number): Promise
       const committedAt = new Map<string, number>();
       const ackedAt = new Map<string, number>();
       const relayDs = wake ? db.ds : await db.connect();
-      const relay = new OutboxRelay(relayDs, kafka, {
+      const relay = new OutboxRelay(relayDs, new KafkaJsPublisher(kafka), {
         name: `bench-latency-${label}`,
         topicFor: () => topic,
         notifyChannel: wake ? 'outbox' : '',

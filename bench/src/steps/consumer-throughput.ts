@@ -1,11 +1,12 @@
 import { Controller, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { DataSource, EntityManager } from 'typeorm';
 import { logLevel } from 'kafkajs';
 import { kafkaBrokers } from '@shop/infra';
 import { parseEventData, OrderPlacedV1, orderPlacedV1 } from '@shop/contracts';
-import { CreateInboxTable1764000000001, InboxContext, KafkaInboxServer } from '@shop/inbox';
+import { CreateInboxTable1764000000001 } from '@transactional-outbox/inbox';
+import { KafkaInboxBroker } from '@transactional-outbox/inbox/kafkajs';
+import { createInboxMicroservice, InboxContext, InboxServer } from '@transactional-outbox/inbox/nest';
 import { atLeastRatio, progress, ResultRow, row } from '../report';
 import { benchDatabase, createTopic, deleteTopics, kafka, orderPlacedEvent } from '../fixtures';
 import { sleep } from '../stats';
@@ -52,15 +53,17 @@ async function waitForCount(times: number[], count: number, label: string): Prom
 /** With the inbox: the library's transport, a transaction per run of a fetched batch, with its inbox rows. */
 async function withInbox(ds: DataSource, topic: string, count: number): Promise<number> {
   const times: number[] = [];
-  const server = new KafkaInboxServer({
+  const server = new InboxServer({
     consumer: 'bench-inbox',
-    topics: [topic],
-    kafka: { clientId: 'bench-inbox', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING },
+    broker: new KafkaInboxBroker({
+      kafka: { clientId: 'bench-inbox', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING },
+      topics: [topic],
+    }),
     dataSource: ds,
     validate: parseEventData,
     hooks: { afterTransactionCommit: () => void times.push(performance.now()) },
   });
-  const app = await NestFactory.createMicroservice(EffectModule, { strategy: server, logger: false });
+  const app = await createInboxMicroservice(EffectModule, server, { logger: false });
   await app.listen();
   try {
     await waitForCount(times, count, 'with inbox');

@@ -1,5 +1,6 @@
 import { AbstractLogger, LogLevel, LogMessage } from 'typeorm';
-import { OutboxRelay } from '@shop/outbox';
+import { OutboxRelay } from '@transactional-outbox/outbox';
+import { KafkaJsPublisher } from '@transactional-outbox/outbox/kafkajs';
 import { atMost, progress, ResultRow, row } from '../report';
 import { benchDatabase, kafka } from '../fixtures';
 import { sleep } from '../stats';
@@ -23,7 +24,7 @@ export async function idleCost(durationMs: number): Promise<ResultRow[]> {
   const db = await benchDatabase('bench_idle');
   const counter = new QueryCounter();
   const relayDs = await db.connect({ logging: ['query'], logger: counter });
-  const relay = new OutboxRelay(relayDs, kafka, { name: 'bench-idle' });
+  const relay = new OutboxRelay(relayDs, new KafkaJsPublisher(kafka), { name: 'bench-idle' });
   try {
     await relay.start();
     while (!relay.isLeader) await sleep(10);

@@ -1,4 +1,4 @@
-import { Outbox } from '@shop/outbox';
+import { Outbox } from '@transactional-outbox/outbox';
 import { atLeastRatio, atMostRatio, progress, ResultRow, row } from '../report';
 import { benchDatabase, SERVICE_POOL_SIZE } from '../fixtures';
 import { closedLoop, percentile } from '../stats';

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { Outbox } from '@shop/outbox';
+import { Outbox } from '@transactional-outbox/outbox';
 import { orderPlacedEvent, orderRequest } from '../fixtures';
 
 /**

@@ -1,7 +1,8 @@
 import { Message } from 'kafkajs';
-import { OutboxRelay, PendingRow } from '@shop/outbox';
+import { OutboxRelay, PendingRow } from '@transactional-outbox/outbox';
+import { KafkaJsPublisher, outboxProducerConfig } from '@transactional-outbox/outbox/kafkajs';
 import { atLeastRatio, progress, ResultRow, row } from '../report';
-import { BenchDatabase, benchDatabase, createTopic, deleteTopics, kafka, relayProducerConfig } from '../fixtures';
+import { BenchDatabase, benchDatabase, createTopic, deleteTopics, kafka } from '../fixtures';
 import { sleep } from '../stats';
 import { cpuSince, CpuSample, cpuTotal, describeCpu, sampleCpu } from '../cpu';
 
@@ -33,7 +34,7 @@ async function fillBacklog(
   );
 }
 
-/** The messages the relay sends for these rows (outbox-relay.ts `send`). */
+/** The messages the relay sends for these rows (the kafkajs publisher's `send`). */
 function messagesOf(rows: PendingRow[]): Message[] {
   return rows.map((r) => ({
     key: r.aggregateid,
@@ -45,7 +46,7 @@ function messagesOf(rows: PendingRow[]): Message[] {
 async function rawSend(messages: Message[], batchSize: number): Promise<number> {
   const topic = await createTopic('drain-raw');
   try {
-    const producer = kafka.producer(relayProducerConfig);
+    const producer = kafka.producer(outboxProducerConfig);
     const t0 = performance.now();
     await producer.connect();
     for (let i = 0; i < messages.length; i += batchSize) {
@@ -64,7 +65,7 @@ async function relaySend(db: BenchDatabase, count: number, batchSize: number): P
   try {
     let published = 0;
     let lastReport = performance.now();
-    const relay = new OutboxRelay(db.ds, kafka, {
+    const relay = new OutboxRelay(db.ds, new KafkaJsPublisher(kafka), {
       name: 'bench-drain',
       topicFor: () => topic,
       batchSize,

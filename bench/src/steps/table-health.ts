@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
-import { Outbox, OutboxRelay, outboxSql } from '@shop/outbox';
+import { Outbox, OutboxRelay, outboxSql } from '@transactional-outbox/outbox';
+import { KafkaJsPublisher } from '@transactional-outbox/outbox/kafkajs';
 import { atLeastRatio, atMost, atMostRatio, progress, ResultRow, row } from '../report';
 import { admin, benchDatabase, createTopic, deleteTopics, kafka, orderPlacedEvent } from '../fixtures';
 import { mean, percentile, sleep } from '../stats';
@@ -49,7 +50,7 @@ export async function tableHealth(sizes: TableHealthSizes): Promise<ResultRow[]>
   let published = 0;
   let inserted = 0;
   let stopped = false;
-  const relay = new OutboxRelay(db.ds, kafka, {
+  const relay = new OutboxRelay(db.ds, new KafkaJsPublisher(kafka), {
     name: 'bench-health',
     topicFor: () => topic,
     retentionSeconds: RETENTION_SECONDS,
@@ -80,7 +81,7 @@ export async function tableHealth(sizes: TableHealthSizes): Promise<ResultRow[]>
   const sampleClaims = async () => {
     while (!stopped) {
       const [{ 'QUERY PLAN': plans }] = await sampler.query(
-        `EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) ${outboxSql.claim}`,
+        `EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) ${outboxSql().claim}`,
         [500, [], relay.scanFrom, '{}'],
       );
       claimMs[phase].push(plans[0]['Planning Time'] + plans[0]['Execution Time']);

@@ -25,6 +25,7 @@ import {
   TcpProxy,
 } from '@shop/infra';
 import { consumerLag, FaultSystem, Figures, pendingEverywhere, PlacedOrder, readAll } from '../faults/fault-system';
+import { deadLetterTopicFor } from '@transactional-outbox/inbox';
 
 interface Fault {
   kind: string;
@@ -265,7 +266,7 @@ function faultCatalogue(
 async function countDeadLetters(run: string): Promise<number> {
   let n = 0;
   for (const topic of [ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC])
-    n += (await readAll(`${topic}.dlt`)).filter((m) => String(m.value).includes(`chaos-${run}`)).length;
+    n += (await readAll(deadLetterTopicFor(topic))).filter((m) => String(m.value).includes(`chaos-${run}`)).length;
   return n;
 }
 

@@ -3,6 +3,7 @@ import { fixtures, ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC } from '@shop/contr
 import { Admin } from 'kafkajs';
 import { readMailbox, waitFor } from '@shop/infra';
 import { expectClean, FaultSystem, pendingOutbox, printFigures, queryDb, readAll } from './fault-system';
+import { deadLetterTopicFor } from '@transactional-outbox/inbox';
 
 /**
  * Fault matrix, messages: replayed, duplicated, reordered and malformed events.
@@ -122,7 +123,7 @@ describe('fault matrix: replayed, duplicated, reordered and bad messages', () =>
       [SHIPMENT_EVENTS_TOPIC]: ['email-service', 'order-service'],
     };
     for (const [topic, consumers] of Object.entries(consumersOf)) {
-      const dead = (await readAll(`${topic}.dlt`)).filter((m) => String(m.value).includes(marker));
+      const dead = (await readAll(deadLetterTopicFor(topic))).filter((m) => String(m.value).includes(marker));
       const perConsumer = consumers.map((c) => dead.filter((m) => String(m.headers?.['dlt-consumer']) === c).length);
       expect([topic, perConsumer]).toEqual([topic, consumers.map(() => bad.length)]);
     }
@@ -170,7 +171,7 @@ describe('fault matrix: replayed, duplicated, reordered and bad messages', () =>
         (m) => addresses.has(m.To[0]?.Address) && m.Subject.endsWith('is on its way'),
       );
       const ids = new Set(orderIds);
-      const deadLetters = (await readAll(`${SHIPMENT_EVENTS_TOPIC}.dlt`)).filter(
+      const deadLetters = (await readAll(deadLetterTopicFor(SHIPMENT_EVENTS_TOPIC))).filter(
         (m) => String(m.headers?.['dlt-consumer']) === 'email-service' && ids.has(orderIdOf(m.value)),
       );
       const figures = {

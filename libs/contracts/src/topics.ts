@@ -6,6 +6,3 @@ export const ORDER_AGGREGATE = 'order';
 export const ORDER_EVENTS_TOPIC = `outbox.event.${ORDER_AGGREGATE}`;
 export const SHIPMENT_AGGREGATE = 'shipment';
 export const SHIPMENT_EVENTS_TOPIC = `outbox.event.${SHIPMENT_AGGREGATE}`;
-
-/** Where a consumer parks a message it can never process. */
-export const deadLetterTopicFor = (topic: string) => `${topic}.dlt`;

@@ -1,6 +1,6 @@
-import { errorMessage, isInfrastructureError } from './inbox-errors';
+import { DatabaseUnavailableError, errorMessage, isDatabaseUnavailable } from './inbox-errors';
 
-describe('isInfrastructureError', () => {
+describe('isDatabaseUnavailable', () => {
   it.each([
     [
       'a refused connection',
@@ -12,20 +12,25 @@ describe('isInfrastructureError', () => {
     ],
     ['a connection exception (08006)', Object.assign(new Error('connection failure'), { code: '08006' })],
     ['too many connections (53300)', Object.assign(new Error('sorry, too many clients already'), { code: '53300' })],
+    ['a server in recovery', new Error('the database system is in recovery mode')],
+    ['a client whose connection broke', new Error('Client has encountered a connection error and is not queryable')],
+    ['what the inbox says when its transaction lost its connection', new DatabaseUnavailableError(new Error('x'))],
     [
       'a TypeORM error wrapping one',
       Object.assign(new Error('query failed'), { driverError: Object.assign(new Error('x'), { code: '57P01' }) }),
     ],
   ])('recognises %s', (_name, err) => {
-    expect(isInfrastructureError(err)).toBe(true);
+    expect(isDatabaseUnavailable(err)).toBe(true);
   });
 
   it.each([
     ['a unique violation (23505)', Object.assign(new Error('duplicate key'), { code: '23505' })],
     ['a handler bug', new TypeError('cannot read properties of undefined')],
+    ['what Nest makes of a handler error', { status: 'error', message: 'Internal server error' }],
+    ['a check constraint (23514)', Object.assign(new Error('violates check constraint'), { code: '23514' })],
     ['nothing', undefined],
   ])('does not take %s for an outage', (_name, err) => {
-    expect(isInfrastructureError(err)).toBe(false);
+    expect(isDatabaseUnavailable(err)).toBe(false);
   });
 });
 

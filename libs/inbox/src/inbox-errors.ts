@@ -6,22 +6,34 @@ export class PermanentMessageError extends Error {
   }
 }
 
-/** PostgreSQL error classes that mean "the database is unavailable", not "this message is bad". */
+/**
+ * The inbox could not reach the database before or after the handler's work (no
+ * connection, or the transaction's own connection broke): not the message's fault.
+ */
+export class DatabaseUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`database unavailable: ${errorMessage(cause)}`, { cause });
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+/** PostgreSQL error classes that mean "the database is unavailable", not "this input is bad". */
 const UNAVAILABLE_SQLSTATE = /^(08|53|57P0)/;
 const UNAVAILABLE_MESSAGE =
-  /ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect|terminating connection|the database system is (starting up|shutting down)/i;
+  /ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect|terminating connection|not queryable|the database system is (starting up|shutting down|in recovery mode)/i;
 
 /**
- * Infrastructure failures are waited out (the partition pauses until the database is
- * back) rather than counted against the message, which would dead-letter good messages
- * during an outage.
+ * The one classifier of database outages: the inbox waits them out instead of spending a
+ * message's attempts (which would dead-letter good messages), and an HTTP layer can answer
+ * 503 instead of 500. Looks through TypeORM's `driverError`.
  */
-export function isInfrastructureError(err: unknown): boolean {
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (err instanceof DatabaseUnavailableError) return true;
   const e = err as { code?: unknown; message?: unknown; driverError?: unknown } | undefined;
   if (!e) return false;
   if (typeof e.code === 'string' && UNAVAILABLE_SQLSTATE.test(e.code)) return true;
   if (typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message)) return true;
-  return e.driverError !== undefined && e.driverError !== err && isInfrastructureError(e.driverError);
+  return e.driverError !== undefined && e.driverError !== err && isDatabaseUnavailable(e.driverError);
 }
 
 /**

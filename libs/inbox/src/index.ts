@@ -1,10 +1,26 @@
-export { KafkaInboxServer } from './kafka-inbox.server';
-export type { KafkaInboxOptions, InboxStats, InboxHealth } from './kafka-inbox.server';
-export { InboxContext } from './inbox-context';
-export type { InboxMessageMeta } from './inbox-context';
+// The core: broker-neutral, framework-free (typeorm and pg only). Adapters: /kafkajs, /nest, /prometheus.
+export { Inbox } from './inbox';
+export type { InboxHealth } from './inbox';
+export type { InboxStats } from './message-handling';
+export type { InboxHandler, InboxHandlerContext, InboxOptions, InboxSettings } from './inbox-options';
+export { INBOX_DEFAULTS } from './inbox-options';
+export type {
+  DeadLetterRecord,
+  DeadLetterSink,
+  InboxBroker,
+  InboxMessage,
+  InboxSource,
+  InboxSubscriber,
+  MessageBatch,
+  MessageHeaders,
+  MessagePosition,
+} from './ports';
+export type { InboxLogger, InboxMetricLabels, InboxMetricsSink, LagSource } from './observability';
+export { consoleInboxLogger } from './observability';
 export { decodeEnvelope } from './inbox-envelope';
 export type { InboxEnvelope } from './inbox-envelope';
-export { PermanentMessageError, isInfrastructureError } from './inbox-errors';
-export { InboxExceptionFilter } from './inbox-exception.filter';
-export { InboxHealthIndicator, InboxModule } from './inbox.health';
-export { CreateInboxTable1764000000001 } from './create-inbox-table.migration';
+export { DatabaseUnavailableError, errorMessage, isDatabaseUnavailable, PermanentMessageError } from './inbox-errors';
+export { backoffMs } from './backoff';
+export { deadLetterRecord, deadLetterTopicFor, DLT_HEADERS } from './dead-letter';
+export * from './inbox-table';
+export { installPgErrorListener } from './pg-error-listener';

@@ -4,10 +4,10 @@
  * after the first transaction commits and before its offset is committed.
  */
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { logLevel } from 'kafkajs';
-import { KafkaInboxServer } from '../src';
+import { KafkaInboxBroker } from '../src/kafkajs';
+import { createInboxMicroservice, InboxServer } from '../src/nest';
 import { EffectsModule, validateThing } from './effects-handler';
 
 const env = (name: string) => {
@@ -19,20 +19,22 @@ const env = (name: string) => {
 async function main() {
   const dataSource = new DataSource({ type: 'postgres', url: env('PG_URL') });
   await dataSource.initialize();
-  const server = new KafkaInboxServer({
+  const server = new InboxServer({
     consumer: env('GROUP'),
-    topics: [env('TOPIC')],
-    kafka: { brokers: env('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING },
+    broker: new KafkaInboxBroker({
+      kafka: { brokers: env('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING },
+      topics: [env('TOPIC')],
+      sessionTimeoutMs: 6000, // the group forgets the killed member sooner
+    }),
     dataSource,
     validate: validateThing,
-    sessionTimeoutMs: 6000, // the group forgets the killed member sooner
     hooks: {
       afterTransactionCommit: () => {
         if (process.env.FAILPOINT === 'after-commit') process.kill(process.pid, 'SIGKILL');
       },
     },
   });
-  const app = await NestFactory.createMicroservice(EffectsModule, { strategy: server, logger: false });
+  const app = await createInboxMicroservice(EffectsModule, server, { logger: false });
   await app.listen();
 }
 

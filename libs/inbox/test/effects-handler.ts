@@ -1,15 +1,25 @@
-import { Controller, Module, UseFilters } from '@nestjs/common';
+import { Controller, Module } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { InboxContext, InboxExceptionFilter } from '../src';
+import { InboxContext } from '../src/nest';
 
 export const THING_HAPPENED = 'thing.happened.v1';
 
-/** Knobs the tests turn: transient failures, a slow handler, a message that always fails. */
-export const handlerControl = { failuresToInject: 0, delayMs: 0, alwaysFailFor: -1 };
+/**
+ * Knobs the tests turn: transient failures, a slow handler, a message that always fails,
+ * and something to do inside the transaction before the effect is written.
+ */
+export const handlerControl = {
+  failuresToInject: 0,
+  delayMs: 0,
+  alwaysFailFor: -1,
+  beforeEffect: undefined as undefined | ((n: number) => Promise<void>),
+};
 
-/** Records each handled event in `effects`, inside the inbox transaction. */
+export const resetHandlerControl = () =>
+  Object.assign(handlerControl, { failuresToInject: 0, delayMs: 0, alwaysFailFor: -1, beforeEffect: undefined });
+
+/** Records each handled event in `effects`, inside the inbox transaction. No exception filter: the transport needs none. */
 @Controller()
-@UseFilters(InboxExceptionFilter)
 export class EffectsHandler {
   @EventPattern(THING_HAPPENED)
   async handle(@Payload() data: { n: number }, @Ctx() ctx: InboxContext) {
@@ -19,6 +29,7 @@ export class EffectsHandler {
       handlerControl.failuresToInject -= 1;
       throw new Error('transient failure');
     }
+    await handlerControl.beforeEffect?.(data.n);
     await ctx.manager.query('INSERT INTO effects (event_id, n) VALUES ($1, $2)', [ctx.envelope.id, data.n]);
   }
 }

@@ -1,14 +1,19 @@
+// The core: no broker client, no NestJS, no prom-client. Adapters: `/kafkajs`, `/nest`, `/prometheus`.
 export { Outbox, OutboxTransactionError } from './outbox';
 export type { OutboxOptions } from './outbox';
 export type { OutboxEvent, OutboxHeaders } from './outbox-event';
-export { OutboxRelay } from './outbox-relay';
-export type { OutboxRelayOptions, OutboxRelayHooks, OutboxLogger } from './outbox-relay';
+export type { OutboxTableOptions } from './outbox-table';
+export type { OutboxPublisher, OutboxRecord, PublishResult } from './publisher';
+export type { OutboxLogger } from './logger';
+export type { OutboxMetricsSink, OutboxFailureReason } from './metrics';
+export { OutboxRelay } from './relay/outbox-relay';
+export type { OutboxRelayOptions, OutboxRelayHooks } from './relay/relay-options';
 export { OutboxAdmin } from './outbox-admin';
-export { outboxSql } from './outbox-store';
-export type { OutboxStats, ParkedRow, PendingRow, SqlRunner } from './outbox-store';
-export { OutboxMetrics } from './outbox-metrics';
-export { OutboxHealthIndicator } from './outbox.health';
-export { OutboxModule } from './outbox.module';
-export type { OutboxModuleOptions, OutboxModuleAsyncOptions } from './outbox.module';
-export { CreateOutboxTable1764000000000 } from './create-outbox-table.migration';
-export { runOutboxCli } from './cli/outbox-cli';
+export { outboxSql } from './outbox-sql';
+export type { OutboxSql, OutboxStats, ParkedRow, PendingRow, SqlRunner } from './outbox-sql';
+export {
+  CreateOutboxTable1764000000000,
+  createOutboxTableMigration,
+  createOutboxTableSql,
+} from './migration/create-outbox-table';
+export { installPgErrorListener } from './pg-error-listener';

@@ -1,21 +1,29 @@
-import { outboxSql, OutboxStats, ParkedRow, SqlRunner } from './outbox-store';
+import { outboxSql, OutboxSql, OutboxStats, ParkedRow, SqlRunner } from './outbox-sql';
+import { OutboxTableOptions } from './outbox-table';
 
 /** Operations on parked rows and backlog figures, for a CLI, an admin endpoint or a test. */
 export class OutboxAdmin {
-  constructor(private readonly db: SqlRunner) {}
+  private readonly sql: OutboxSql;
+
+  constructor(
+    private readonly db: SqlRunner,
+    table: OutboxTableOptions = {},
+  ) {
+    this.sql = outboxSql(table);
+  }
 
   listParked(limit = 100): Promise<ParkedRow[]> {
-    return this.db.query(outboxSql.listParked, [limit]);
+    return this.db.query(this.sql.listParked, [limit]);
   }
 
   /** Puts parked rows back in line (all of them when no ids are given). Returns their ids. */
   async requeue(ids?: string[]): Promise<string[]> {
-    const rows: { id: string }[] = await this.db.query(outboxSql.requeue, [ids ?? null]);
+    const rows: { id: string }[] = await this.db.query(this.sql.requeue, [ids ?? null]);
     return rows.map((r) => r.id);
   }
 
   async stats(): Promise<OutboxStats> {
-    const [row] = await this.db.query(outboxSql.stats);
+    const [row] = await this.db.query(this.sql.stats);
     return row;
   }
 }

@@ -1,6 +1,8 @@
 import { EntityManager } from 'typeorm';
 import { OutboxEvent, OutboxHeaders } from './outbox-event';
-import { OUTBOX_ADDED } from './outbox-relay';
+import { outboxSql, OutboxSql } from './outbox-sql';
+import { notifyChannelFor, OutboxTableOptions } from './outbox-table';
+import { markOutboxAdded } from './relay/commit-wakeup';
 
 export class OutboxTransactionError extends Error {
   constructor() {
@@ -12,10 +14,10 @@ export class OutboxTransactionError extends Error {
   }
 }
 
-export interface OutboxOptions {
+export interface OutboxOptions extends OutboxTableOptions {
   /**
    * NOTIFY channel that wakes a relay in another process at commit. Empty string turns
-   * it off (relays then find rows by polling). Default `outbox`.
+   * it off (relays then find rows by polling). Default: the table's (`outbox` for public.outbox).
    */
   notifyChannel?: string;
   /** The relay in this process, if any: while it leads, it is woken in-process instead. */
@@ -27,11 +29,17 @@ export interface OutboxOptions {
  * The transaction is passed explicitly so that it is visible at the call site.
  */
 export class Outbox {
-  constructor(private readonly options: OutboxOptions = {}) {}
+  private readonly sql: OutboxSql;
+  private readonly channel: string;
+
+  constructor(private readonly options: OutboxOptions = {}) {
+    this.sql = outboxSql(options);
+    this.channel = notifyChannelFor(this.sql.table, options.notifyChannel);
+  }
 
   /**
    * Inserts the events in the transaction `manager` belongs to. `headers` (e.g. a W3C
-   * `traceparent`) travel as Kafka headers beside the envelope's own.
+   * `traceparent`) travel as message headers beside the envelope's own.
    */
   async add(
     events: OutboxEvent | readonly OutboxEvent[],
@@ -55,15 +63,12 @@ export class Outbox {
       const n = params.length;
       return `($${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}::jsonb, $${n}::jsonb)`;
     });
-    await manager.query(
-      `INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, headers) VALUES ${rows.join(', ')}`,
-      params,
-    );
-    runner.data = { ...runner.data, [OUTBOX_ADDED]: true };
+    await manager.query(this.sql.insert + rows.join(', '), params);
+    markOutboxAdded(runner, this.sql.table.qualified);
     // NOTIFY is sent at commit and serialises committing transactions briefly, so it is
     // used only when no relay in this process leads (that one is woken after commit).
-    const channel = this.options.notifyChannel ?? 'outbox';
-    if (channel && !this.options.localRelay?.isLeader) await manager.query('SELECT pg_notify($1, NULL)', [channel]);
+    if (this.channel && !this.options.localRelay?.isLeader)
+      await manager.query('SELECT pg_notify($1, NULL)', [this.channel]);
   }
 }
 

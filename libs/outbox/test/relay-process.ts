@@ -7,6 +7,7 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { Kafka, logLevel } from 'kafkajs';
 import { OutboxRelay } from '../src';
+import { KafkaJsPublisher } from '../src/kafkajs';
 
 const env = (name: string) => {
   const value = process.env[name];
@@ -21,7 +22,7 @@ async function main() {
   const failpoint = process.env.FAILPOINT;
   const relay = new OutboxRelay(
     dataSource,
-    new Kafka({ brokers: env('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING }),
+    new KafkaJsPublisher(new Kafka({ brokers: env('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING })),
     {
       topicFor: () => env('TOPIC'),
       hooks: {

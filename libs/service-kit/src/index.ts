@@ -13,4 +13,4 @@ export { createServiceApp } from './create-service-app';
 export { ApiBodyFrom, ApiQueryFrom, serveApiDocs } from './api-docs';
 export type { ServiceAppOptions } from './create-service-app';
 export { failpoint, failpointSchema } from './failpoint';
-export { DatabaseUnavailableFilter, isDatabaseUnavailable } from './database-unavailable.filter';
+export { DatabaseUnavailableFilter } from './database-unavailable.filter';

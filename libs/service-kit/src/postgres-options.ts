@@ -26,17 +26,7 @@ export function postgresOptions(
     migrations: schema.migrations,
     migrationsRun: true,
     synchronize: false,
-    extra: { max: 10, connectionTimeoutMillis: 5000, onConnect: keepErrorsFromCrashing },
+    // The messaging libraries' modules install the pg client error listener on this pool.
+    extra: { max: 10, connectionTimeoutMillis: 5000 },
   };
-}
-
-/**
- * node-postgres reports a connection the server dropped as an `error` event on the client,
- * and an `error` event nobody listens to ends the process. pg-pool leaves a checked-out
- * client's errors to whoever holds it, and under TypeORM some moments have no listener:
- * terminating 1,499 sessions under load raised 32 such unhandled events. The query in
- * flight fails on its own and the pool drops the client, so this listener only has to exist.
- */
-function keepErrorsFromCrashing(client: { on(event: 'error', listener: () => void): unknown }): void {
-  client.on('error', () => undefined);
 }

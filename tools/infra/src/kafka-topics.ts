@@ -1,12 +1,15 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { deadLetterTopicFor, ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
+import { ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
 import { kafkaBrokers } from './settings';
 
 /**
- * The project's topics, created up front with three partitions rather than left to
- * auto-creation, which races when several consumers subscribe to a topic at once.
+ * The topics the services subscribe to, created up front with three partitions rather than
+ * left to auto-creation, which races when several consumers subscribe to a topic at once.
+ * Dead-letter topics (named by the inbox's `deadLetterTopicFor`) nobody subscribes to: the
+ * broker creates them on their first record (auto.create.topics.enable, three partitions),
+ * and the test readers create the ones they wait on.
  */
-export const projectTopics = [ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC].flatMap((t) => [t, deadLetterTopicFor(t)]);
+export const projectTopics = [ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC];
 
 export async function ensureTopics(): Promise<string[]> {
   const admin = new Kafka({ clientId: 'infra-topics', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();

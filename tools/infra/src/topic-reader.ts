@@ -12,13 +12,7 @@ export type ReadMessage = KafkaMessage & { partition: number };
  */
 export async function readTopic(topic: string) {
   const kafka = new Kafka({ clientId: 'topic-reader', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
-  } finally {
-    await admin.disconnect();
-  }
+  await createIfMissing(kafka, topic);
   // A short fetch wait lets disconnect() return promptly.
   const consumer = kafka.consumer({ groupId: `topic-reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
   const messages: ReadMessage[] = [];
@@ -36,9 +30,22 @@ export async function readTopic(topic: string) {
   };
 }
 
+/** Creates the topic with three partitions, as the broker would on a first record; a no-op if it exists. */
+async function createIfMissing(kafka: Kafka, topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Every message on a topic, from offset 0 to its current end, duplicates included. */
 export async function readWholeTopic(topic: string, timeoutMs = 60_000): Promise<ReadMessage[]> {
-  const admin = new Kafka({ clientId: 'topic-reader', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
+  const kafka = new Kafka({ clientId: 'topic-reader', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  await createIfMissing(kafka, topic); // a dead-letter topic exists only once something was dead-lettered
+  const admin = kafka.admin();
   await admin.connect();
   const end = (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
   await admin.disconnect();

@@ -1,4 +1,4 @@
-import { outboxCliUsage, runOutboxCli } from './outbox-cli';
+import { outboxCliUsage, runOutboxCli, tableArgs } from './outbox-cli';
 
 /** Runs the CLI without DATABASE_URL and keeps what it printed. */
 async function runWithoutDatabase(args: string[]) {
@@ -33,5 +33,25 @@ describe('outbox CLI without DATABASE_URL', () => {
     const { code, err } = await runWithoutDatabase(['stats']);
     expect(code).toBe(2);
     expect(err).toContain('DATABASE_URL is required');
+  });
+});
+
+describe('outbox CLI table options', () => {
+  it('takes --schema and --table from anywhere among the arguments', () => {
+    expect(tableArgs(['--schema', 'sales', 'requeue', '--table', 'order_events', '--all'])).toEqual({
+      rest: ['requeue', '--all'],
+      table: { schema: 'sales', table: 'order_events' },
+    });
+    expect(tableArgs(['stats'])).toEqual({ rest: ['stats'], table: {} });
+  });
+
+  it.each([
+    ['stats', '--table'],
+    ['--schema', '--table', 'x', 'stats'],
+  ])('exits 2 with the usage when a name is missing: %s %s', async (...args) => {
+    const { code, err } = await runWithoutDatabase(args);
+    expect(code).toBe(2);
+    expect(err).toMatch(/^--(table|schema) needs a name\n/);
+    expect(err).toContain(outboxCliUsage);
   });
 });

@@ -1,20 +1,41 @@
+#!/usr/bin/env node
 /**
  * Operator commands for the outbox table (`npm run outbox -- --help`). Connects with
  * DATABASE_URL (postgres://user:password@host:port/database).
  */
 import { Client } from 'pg';
 import { OutboxAdmin } from '../outbox-admin';
+import { OutboxTableOptions } from '../outbox-table';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const commands = ['stats', 'parked', 'requeue'];
 
-export const outboxCliUsage = `usage: DATABASE_URL=postgres://user:password@host:port/database npm run outbox -- <command>
+export const outboxCliUsage = `usage: DATABASE_URL=postgres://user:password@host:port/database npm run outbox -- [--schema S] [--table T] <command>
 
   stats                 pending and parked rows, age of the oldest
   parked [--limit N]    list parked rows with their last error (default 100)
   requeue --all         put every parked row back in line
   requeue ID [ID…]      put these parked rows back in line
+  --schema S            the outbox table's schema (default public)
+  --table T             the outbox table's name (default outbox)
   --help                this text`;
+
+/** Takes `--schema S` and `--table T` out of `args`; an error message when one lacks its value. */
+export function tableArgs(args: string[]): { rest: string[]; table: OutboxTableOptions } | { error: string } {
+  const rest: string[] = [];
+  const table: OutboxTableOptions = {};
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i];
+    if (flag !== '--schema' && flag !== '--table') {
+      rest.push(flag);
+      continue;
+    }
+    const value = args[++i];
+    if (!value || value.startsWith('--')) return { error: `${flag} needs a name` };
+    table[flag === '--schema' ? 'schema' : 'table'] = value;
+  }
+  return { rest, table };
+}
 
 /** Resolves with the exit code: 0 done, 2 a usage error (nothing was touched). */
 export async function runOutboxCli(
@@ -23,7 +44,12 @@ export async function runOutboxCli(
   out: (line: string) => void = console.log,
   err: (line: string) => void = console.error,
 ): Promise<number> {
-  const [command, ...rest] = args;
+  const parsed = tableArgs(args);
+  if ('error' in parsed) {
+    err(`${parsed.error}\n${outboxCliUsage}`);
+    return 2;
+  }
+  const [command, ...rest] = parsed.rest;
   // Help and usage errors need no database: an operator reads them before having one.
   if (command === '--help' || command === '-h' || command === 'help') {
     out(outboxCliUsage);
@@ -38,8 +64,8 @@ export async function runOutboxCli(
     return 2;
   }
   const client = new Client({ connectionString: databaseUrl });
+  const admin = new OutboxAdmin({ query: async (sql, params) => (await client.query(sql, params)).rows }, parsed.table);
   await client.connect();
-  const admin = new OutboxAdmin({ query: async (sql, params) => (await client.query(sql, params)).rows });
   try {
     switch (command) {
       case 'stats':

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { InboxContext } from '@shop/inbox';
+import { InboxContext } from '@transactional-outbox/inbox/nest';
 import { EmailServiceConfig } from '../../config';
 import { EMAIL_CONFIG } from '../emails.tokens';
 import { EmailKind, EmailStatus, OutgoingEmailRecord } from '../outgoing-email.record';

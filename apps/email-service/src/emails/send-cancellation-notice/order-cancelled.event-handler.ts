@@ -1,12 +1,11 @@
-import { Controller, Logger, UseFilters } from '@nestjs/common';
+import { Controller, Logger } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { orderCancelledV1, OrderCancelledV1 } from '@shop/contracts';
-import { InboxContext, InboxExceptionFilter } from '@shop/inbox';
+import { InboxContext } from '@transactional-outbox/inbox/nest';
 import { EmailQueue } from '../delivery/email-queue';
 import { renderCancellationNotice } from './cancellation-notice.template';
 
 @Controller()
-@UseFilters(InboxExceptionFilter)
 export class OrderCancelledEventHandler {
   private readonly logger = new Logger(OrderCancelledEventHandler.name);
 

@@ -1,6 +1,6 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Outbox } from '@shop/outbox';
+import { Outbox } from '@transactional-outbox/outbox';
 import { cancelOrder, Order, OrderRuleError } from '../domain/order';
 import { toIntegrationEvent } from '../order-events.mapper';
 import { OrderRecord } from '../order.record';

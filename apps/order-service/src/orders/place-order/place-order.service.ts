@@ -1,7 +1,7 @@
 import { ConflictException, Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { Outbox } from '@shop/outbox';
+import { Outbox } from '@transactional-outbox/outbox';
 import { Order, placeOrder } from '../domain/order';
 import { toIntegrationEvent } from '../order-events.mapper';
 import { IdempotencyKeyRecord, OrderRecord } from '../order.record';

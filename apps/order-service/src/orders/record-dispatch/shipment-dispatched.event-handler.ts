@@ -1,12 +1,11 @@
-import { Controller, Logger, UseFilters } from '@nestjs/common';
+import { Controller, Logger } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { shipmentDispatchedV1, ShipmentDispatchedV1 } from '@shop/contracts';
-import { InboxContext, InboxExceptionFilter } from '@shop/inbox';
+import { InboxContext } from '@transactional-outbox/inbox/nest';
 import { recordDispatch } from '../domain/order';
 import { OrderRecord } from '../order.record';
 
 @Controller()
-@UseFilters(InboxExceptionFilter)
 export class ShipmentDispatchedEventHandler {
   private readonly logger = new Logger(ShipmentDispatchedEventHandler.name);
 

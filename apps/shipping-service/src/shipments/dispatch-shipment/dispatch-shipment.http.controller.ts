@@ -12,7 +12,7 @@ import {
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { Outbox } from '@shop/outbox';
+import { Outbox } from '@transactional-outbox/outbox';
 import { plainText } from '@shop/contracts';
 import { ApiBodyFrom, ZodValidationPipe } from '@shop/service-kit';
 import { dispatchShipment, ShipmentRuleError } from '../domain/shipment';

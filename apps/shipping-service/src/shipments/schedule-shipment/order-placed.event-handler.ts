@@ -1,11 +1,10 @@
-import { Controller, Logger, UseFilters } from '@nestjs/common';
+import { Controller, Logger } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { orderPlacedV1, OrderPlacedV1 } from '@shop/contracts';
-import { InboxContext, InboxExceptionFilter } from '@shop/inbox';
+import { InboxContext } from '@transactional-outbox/inbox/nest';
 import { scheduleShipment } from '../domain/shipment';
 
 @Controller()
-@UseFilters(InboxExceptionFilter)
 export class OrderPlacedEventHandler {
   private readonly logger = new Logger(OrderPlacedEventHandler.name);
 

@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { handleBatch } from './batch-handling';
+import { InboxHandler } from './inbox-options';
+import { inboxTable } from './inbox-table';
+import { Processing } from './message-handling';
+import { DeadLetterRecord, InboxMessage, MessageBatch } from './ports';
+
+/**
+ * The handling policy against a stand-in database (the integration tests use the real
+ * one): which transactions, acknowledgements, retries and dead letters a batch leads to.
+ */
+const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+
+function fakeDatabase() {
+  const db = {
+    committed: new Set<string>(),
+    transactions: 0,
+    /** Connects that fail before the database is back. */
+    refuseConnects: 0,
+    /** The next rollback fails as on a connection the server dropped. */
+    breakNextRollback: false,
+    /** The database does not answer `SELECT 1` while this is true. */
+    away: false,
+  };
+  const createQueryRunner = () => {
+    const pending: string[] = [];
+    const runner = {
+      isReleased: false,
+      isTransactionActive: false,
+      connect: async () => {
+        if (db.refuseConnects > 0 && db.refuseConnects--) throw refused();
+      },
+      startTransaction: async () => void ((runner.isTransactionActive = true), (db.transactions += 1)),
+      commitTransaction: async () => {
+        pending.forEach((id) => db.committed.add(id));
+        runner.isTransactionActive = false;
+      },
+      rollbackTransaction: async () => {
+        if (db.breakNextRollback) {
+          db.breakNextRollback = false;
+          throw new Error('Client has encountered a connection error and is not queryable');
+        }
+        runner.isTransactionActive = false;
+      },
+      release: async () => undefined,
+      manager: {
+        // The inbox insert: returns the ids not seen before.
+        query: async (_sql: string, params: string[]) => {
+          const ids = params.filter((_, i) => i % 2 === 1);
+          const fresh = ids.filter((id, i) => !db.committed.has(id) && ids.indexOf(id) === i);
+          pending.push(...fresh);
+          return fresh.map((event_id) => ({ event_id }));
+        },
+      },
+    };
+    return runner;
+  };
+  const query = async () => {
+    if (db.away) throw refused();
+    return [{ '?column?': 1 }];
+  };
+  return { db, dataSource: { createQueryRunner, query } as unknown as DataSource };
+}
+
+const message = (offset: number, value: unknown): InboxMessage => ({
+  key: null,
+  value: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
+  headers: {},
+  position: { topic: 't', partition: 0, offset: String(offset) },
+});
+const event = (n: number) => ({ id: randomUUID(), type: 'thing.v1', data: { n } });
+
+function setUp(handle: (n: number) => Promise<void>, settings: Partial<Processing> = {}) {
+  const { db, dataSource } = fakeDatabase();
+  const handled: number[] = [];
+  const deadLetters: DeadLetterRecord[] = [];
+  const handler: InboxHandler = async (payload) => {
+    const { n } = payload as { n: number };
+    await handle(n);
+    handled.push(n);
+  };
+  const p: Processing = {
+    consumer: 'c',
+    broker: {
+      source: undefined as never,
+      deadLetters: { send: async (_topic, record) => void deadLetters.push(record), close: async () => undefined },
+    },
+    dataSource,
+    table: inboxTable(),
+    handlerFor: (type) => (type === 'thing.v1' ? handler : undefined),
+    logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
+    maxAttempts: 3,
+    retryBackoffMs: 1,
+    maxOutageWaitMs: 5,
+    maxMessageBytes: 1024,
+    transactionBatchSize: 100,
+    deadLetterTopicFor: (t) => `${t}.dlt`,
+    stats: { processed: 0, duplicates: 0, deadLettered: 0 },
+    isClosed: () => false,
+    ...settings,
+  };
+  const acks: string[] = [];
+  const run = (messages: InboxMessage[]) => {
+    const batch: MessageBatch = {
+      messages,
+      ack: async (m) => void acks.push(m.position.offset),
+      heartbeat: async () => undefined,
+      isActive: () => true,
+    };
+    return handleBatch(p, batch, () => undefined);
+  };
+  return { db, p, run, handled, deadLetters, acks };
+}
+
+describe('handleBatch', () => {
+  it('handles consecutive readable messages in one transaction and acknowledges the last', async () => {
+    const t = setUp(async () => undefined);
+    const e = [event(1), event(2), event(3)];
+    await t.run([message(0, e[0]), message(1, e[1]), message(2, e[2]), message(3, e[0])]);
+    expect({ transactions: t.db.transactions, handled: t.handled, acks: t.acks, stats: t.p.stats }).toEqual({
+      transactions: 1,
+      handled: [1, 2, 3],
+      acks: ['3'],
+      stats: { processed: 3, duplicates: 1, deadLettered: 0 },
+    });
+  });
+
+  it('ends a run at an unreadable message, dead-letters it at once and goes on', async () => {
+    const t = setUp(async () => undefined);
+    await t.run([message(0, event(1)), message(1, event(2)), message(2, 'not json'), message(3, event(4))]);
+    expect(t.handled).toEqual([1, 2, 4]);
+    expect(t.acks).toEqual(['1', '2', '3']);
+    expect(t.deadLetters.map((d) => [d.headers['dlt-error'], d.headers['dlt-attempts']])).toEqual([
+      ['message value is not JSON', '1'],
+    ]);
+  });
+
+  it('retries a failed run message by message: the others keep their effect, the bad one is dead-lettered', async () => {
+    const t = setUp(async (n) => {
+      if (n === 2) throw new Error('handler refuses n=2');
+    });
+    await t.run([message(0, event(1)), message(1, event(2)), message(2, event(3))]);
+    expect(t.handled).toEqual([1, 1, 3]); // 1 in the rolled-back run, then each alone
+    expect(t.p.stats).toEqual({ processed: 2, duplicates: 0, deadLettered: 1 });
+    expect(t.deadLetters[0].headers).toMatchObject({ 'dlt-error': 'handler refuses n=2', 'dlt-attempts': '3' });
+    expect(t.acks).toEqual(['0', '1', '2']);
+  });
+
+  it('waits for a database that refuses connections without spending attempts', async () => {
+    const t = setUp(async () => undefined, { maxAttempts: 1 });
+    t.db.refuseConnects = 4; // the run's transaction, then three tries of the message alone
+    await t.run([message(0, event(1)), message(1, event(2))]);
+    expect(t.p.stats).toEqual({ processed: 2, duplicates: 0, deadLettered: 0 });
+  });
+
+  it('takes an unclassifiable handler error for an outage when its connection broke and the database is away', async () => {
+    let failures = 1;
+    const t = setUp(
+      async () => {
+        if (failures-- > 0) {
+          t.db.breakNextRollback = true;
+          t.db.away = true;
+          setTimeout(() => (t.db.away = false), 20);
+          throw { status: 'error', message: 'Internal server error' }; // what Nest's default filter leaves
+        }
+      },
+      { maxAttempts: 1 },
+    );
+    await t.run([message(0, event(1))]);
+    expect(t.p.stats).toEqual({ processed: 1, duplicates: 0, deadLettered: 0 });
+  });
+
+  it('counts it against the message when the database answers after all', async () => {
+    const t = setUp(
+      async () => {
+        t.db.breakNextRollback = true;
+        throw new Error('handler refuses');
+      },
+      { maxAttempts: 1 },
+    );
+    await t.run([message(0, event(1))]);
+    expect(t.p.stats).toEqual({ processed: 0, duplicates: 0, deadLettered: 1 });
+    expect(t.deadLetters[0].headers['dlt-error']).toBe('handler refuses');
+  });
+
+  it('leaves the message unacknowledged when the database is down at shutdown', async () => {
+    const t = setUp(async () => undefined, { isClosed: () => true });
+    t.db.refuseConnects = 1;
+    await expect(t.run([message(0, event(1))])).rejects.toThrow('database unavailable');
+    expect([t.acks, t.deadLetters]).toEqual([[], []]);
+  });
+});

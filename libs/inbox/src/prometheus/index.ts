@@ -1,0 +1,2 @@
+// prom-client implementation of the inbox's metrics sink.
+export { InboxMetrics } from './inbox-metrics';

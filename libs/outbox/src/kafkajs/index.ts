@@ -1,0 +1,2 @@
+export { KafkaJsPublisher, outboxProducerConfig } from './kafkajs-publisher';
+export { isRecordError } from './record-errors';

@@ -1,0 +1,116 @@
+import { Kafka, KafkaJSConnectionError, KafkaJSProtocolError, Message, ProducerBatch, ProducerConfig } from 'kafkajs';
+import { OutboxRecord } from '../publisher';
+import { KafkaJsPublisher, outboxProducerConfig } from './kafkajs-publisher';
+
+const tooLarge = () =>
+  new KafkaJSProtocolError({ type: 'MESSAGE_TOO_LARGE', message: 'too large', retriable: false } as unknown as Error);
+
+/**
+ * A kafkajs client whose producer records each sendBatch and answers with `fail` (an error
+ * to throw, or nothing). A unit test of the adapter's own logic; the integration tests
+ * publish to a real broker.
+ */
+type Sent = Message & { topic: string };
+
+function fakeKafka(fail: (messages: Sent[]) => Error | undefined) {
+  const batches: Sent[][] = [];
+  const configs: ProducerConfig[] = [];
+  const producer = {
+    connect: async () => undefined,
+    disconnect: async () => undefined,
+    sendBatch: async (batch: ProducerBatch) => {
+      const messages: Sent[] = (batch.topicMessages ?? []).flatMap((t) =>
+        t.messages.map((m) => ({ ...m, topic: t.topic })),
+      );
+      const error = fail(messages);
+      if (error) throw error;
+      batches.push(messages);
+      return [];
+    },
+  };
+  const kafka = {
+    producer: (config: ProducerConfig) => {
+      configs.push(config);
+      return producer;
+    },
+  } as unknown as Kafka;
+  return { kafka, batches, configs };
+}
+
+const record = (key: string, value: string, destination = 'orders'): OutboxRecord => ({
+  destination,
+  key,
+  value,
+  headers: { id: `${key}-${value}` },
+});
+
+describe('KafkaJsPublisher', () => {
+  it('makes its producer of the given client with the relay settings, and sends one batch', async () => {
+    const { kafka, batches, configs } = fakeKafka(() => undefined);
+    const publisher = new KafkaJsPublisher(kafka);
+    const results = await publisher.publish([record('a', '1'), record('b', '1', 'shipments'), record('a', '2')]);
+    expect(results).toEqual([{ status: 'published' }, { status: 'published' }, { status: 'published' }]);
+    expect(configs).toEqual([outboxProducerConfig]);
+    expect(outboxProducerConfig).toMatchObject({ idempotent: true, maxInFlightRequests: 1 });
+    expect(batches).toHaveLength(1);
+    expect(batches[0].map((m) => [m.topic, m.key, m.value, m.headers])).toEqual([
+      ['orders', 'a', '1', { id: 'a-1' }],
+      ['orders', 'a', '2', { id: 'a-2' }],
+      ['shipments', 'b', '1', { id: 'b-1' }],
+    ]);
+  });
+
+  it('reports every record unavailable when the broker is', async () => {
+    const { kafka } = fakeKafka(() => new KafkaJSConnectionError('Connection error: ECONNREFUSED'));
+    const results = await new KafkaJsPublisher(kafka).publish([record('a', '1'), record('b', '1')]);
+    expect(results).toEqual([
+      { status: 'unavailable', error: 'Connection error: ECONNREFUSED' },
+      { status: 'unavailable', error: 'Connection error: ECONNREFUSED' },
+    ]);
+  });
+
+  it('finds a refused record one by one, holding back the later records of its key only', async () => {
+    const { kafka, batches } = fakeKafka((messages) =>
+      messages.some((m) => m.value === 'big') ? tooLarge() : undefined,
+    );
+    const results = await new KafkaJsPublisher(kafka).publish([
+      record('a', '1'),
+      record('b', 'big'),
+      record('a', '2'),
+      record('b', '3'),
+      record('b', '4', 'shipments'), // the same key elsewhere is another stream
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['published', 'refused', 'published', 'unavailable', 'published']);
+    expect(results[1]).toEqual({ status: 'refused', error: 'too large' });
+    expect(batches.map((b) => b.map((m) => m.value))).toEqual([['1'], ['2'], ['4']]);
+  });
+
+  it('leaves the rest unsent when the broker goes away while it sends one by one', async () => {
+    let sends = 0;
+    const { kafka } = fakeKafka((messages) => {
+      sends += 1;
+      if (sends === 3) return new KafkaJSConnectionError('Connection closed');
+      return messages.some((m) => m.value === 'big') ? tooLarge() : undefined;
+    });
+    const results = await new KafkaJsPublisher(kafka).publish([
+      record('a', 'big'),
+      record('b', '1'),
+      record('c', '1'),
+      record('d', '1'),
+    ]);
+    expect(results).toEqual([
+      { status: 'refused', error: 'too large' },
+      { status: 'unavailable', error: 'Connection closed' },
+      { status: 'unavailable', error: 'Connection closed' },
+      { status: 'unavailable', error: 'Connection closed' },
+    ]);
+  });
+
+  it('refuses a lone record at once', async () => {
+    const { kafka, batches } = fakeKafka(() => tooLarge());
+    expect(await new KafkaJsPublisher(kafka).publish([record('a', 'big')])).toEqual([
+      { status: 'refused', error: 'too large' },
+    ]);
+    expect(batches).toEqual([]);
+  });
+});

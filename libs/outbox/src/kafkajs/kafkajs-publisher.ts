@@ -1,0 +1,96 @@
+import { IHeaders, Kafka, KafkaConfig, logLevel, Message, Partitioners, Producer, ProducerConfig } from 'kafkajs';
+import { errorMessage } from '../logger';
+import { OutboxPublisher, OutboxRecord, PUBLISHED, PublishResult } from '../publisher';
+import { isRecordError } from './record-errors';
+
+/**
+ * Idempotent, one request in flight: the producer's own retries neither duplicate nor
+ * reorder, so records of one key (one partition) arrive in the order sent. Its retries are
+ * bounded so that the relay, not the client, decides when to back off; a batch re-sent
+ * after that may duplicate (consumers dedupe).
+ */
+export const outboxProducerConfig: Readonly<ProducerConfig> = {
+  idempotent: true,
+  maxInFlightRequests: 1,
+  allowAutoTopicCreation: true,
+  createPartitioner: Partitioners.DefaultPartitioner,
+  retry: { retries: 5, maxRetryTime: 10_000 },
+};
+
+const isKafka = (client: Kafka | KafkaConfig): client is Kafka => typeof (client as Kafka).producer === 'function';
+
+/**
+ * The relay's publisher for Kafka through kafkajs: one `sendBatch` per batch with
+ * acks=all, topic = destination, message key = key. Takes the application's `Kafka` client
+ * or a KafkaConfig (logging at WARN unless it says otherwise); either way it makes a
+ * producer of its own with `outboxProducerConfig`, and `close` disconnects only that.
+ */
+export class KafkaJsPublisher implements OutboxPublisher {
+  private readonly producer: Producer;
+
+  constructor(kafka: Kafka | KafkaConfig) {
+    const client = isKafka(kafka) ? kafka : new Kafka({ logLevel: logLevel.WARN, ...kafka });
+    this.producer = client.producer(outboxProducerConfig);
+  }
+
+  async publish(records: readonly OutboxRecord[]): Promise<readonly PublishResult[]> {
+    try {
+      await this.send(records);
+      return records.map(() => PUBLISHED);
+    } catch (err) {
+      if (!isRecordError(err)) return records.map(() => unavailable(err));
+      if (records.length === 1) return [{ status: 'refused', error: errorMessage(err) }];
+      return this.oneByOne(records);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.producer.disconnect();
+  }
+
+  /**
+   * The batch held a record the broker refuses, and Kafka does not say which: send record
+   * by record to find it. After a refused record, the later ones with its topic and key stay
+   * unsent (the port's ordering contract); after a broker error, all the rest do.
+   */
+  private async oneByOne(records: readonly OutboxRecord[]): Promise<PublishResult[]> {
+    const results: PublishResult[] = [];
+    const held = new Set<string>();
+    let down: PublishResult | undefined;
+    for (const record of records) {
+      const key = `${record.destination}\u0000${record.key}`;
+      if (down) results.push(down);
+      else if (held.has(key))
+        results.push({ status: 'unavailable', error: 'held back by a refused record of its key' });
+      else {
+        try {
+          await this.send([record]);
+          results.push(PUBLISHED);
+        } catch (err) {
+          if (isRecordError(err)) {
+            held.add(key);
+            results.push({ status: 'refused', error: errorMessage(err) });
+          } else results.push((down = unavailable(err)));
+        }
+      }
+    }
+    return results;
+  }
+
+  private async send(records: readonly OutboxRecord[]): Promise<void> {
+    const byTopic = new Map<string, Message[]>();
+    for (const r of records) {
+      const messages = byTopic.get(r.destination);
+      const message: Message = { key: r.key, value: r.value, headers: r.headers as IHeaders };
+      if (messages) messages.push(message);
+      else byTopic.set(r.destination, [message]);
+    }
+    await this.producer.connect();
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
+  }
+}
+
+const unavailable = (err: unknown): PublishResult => ({ status: 'unavailable', error: errorMessage(err) });

@@ -1,0 +1,45 @@
+import {
+  KafkaJSConnectionError,
+  KafkaJSNonRetriableError,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSProtocolError,
+} from 'kafkajs';
+import { isRecordError } from './record-errors';
+
+/** A protocol error as kafkajs builds one from a broker's error code. */
+const protocolError = (type: string, code = -1) =>
+  new KafkaJSProtocolError({ type, code, message: `broker said ${type}`, retriable: false } as unknown as Error);
+
+describe('isRecordError (kafkajs)', () => {
+  // The Kafka protocol's error codes, as kafkajs names them.
+  it.each([
+    ['MESSAGE_TOO_LARGE', 10],
+    ['RECORD_LIST_TOO_LARGE', 18],
+    ['INVALID_RECORD', 87],
+    ['CORRUPT_MESSAGE', 2],
+    ['INVALID_TOPIC_EXCEPTION', 17],
+    ['INVALID_REQUIRED_ACKS', 21],
+  ])('takes %s (code %i) as the record at fault, bare or wrapped by the retrier', (type, code) => {
+    expect(isRecordError(protocolError(type, code))).toBe(true);
+    const retried = new KafkaJSNumberOfRetriesExceeded(protocolError(type), { retryCount: 5, retryTime: 100 });
+    expect(isRecordError(retried)).toBe(true);
+    expect(isRecordError(Object.assign(new Error('wrapped'), { originalError: protocolError(type) }))).toBe(true);
+  });
+
+  it('takes every other error as the broker being unavailable', () => {
+    expect(isRecordError(protocolError('NOT_LEADER_FOR_PARTITION'))).toBe(false);
+    expect(isRecordError(protocolError('REQUEST_TIMED_OUT'))).toBe(false);
+    expect(isRecordError(new KafkaJSConnectionError('Connection error: ECONNREFUSED'))).toBe(false);
+    expect(isRecordError(new KafkaJSNonRetriableError('The producer is disconnected'))).toBe(false);
+    expect(isRecordError(new Error('socket hang up'))).toBe(false);
+    expect(isRecordError(undefined)).toBe(false);
+    expect(isRecordError('MESSAGE_TOO_LARGE')).toBe(false);
+  });
+
+  it('looks at most five errors deep', () => {
+    let deep: Error = protocolError('MESSAGE_TOO_LARGE');
+    for (let i = 0; i < 4; i++) deep = new Error('wrapper', { cause: deep });
+    expect(isRecordError(deep)).toBe(true);
+    expect(isRecordError(new Error('one more', { cause: deep }))).toBe(false);
+  });
+});

@@ -1,0 +1,3 @@
+export { OutboxModule } from './outbox.module';
+export type { OutboxModuleOptions, OutboxModuleAsyncOptions } from './outbox.module';
+export { OutboxHealthIndicator } from './outbox.health';

@@ -1,0 +1,1 @@
+export { OutboxMetrics } from './outbox-metrics';

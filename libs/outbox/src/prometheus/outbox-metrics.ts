@@ -1,0 +1,80 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { OutboxFailureReason, OutboxMetricsSink } from '../metrics';
+import type { OutboxStats } from '../outbox-sql';
+
+/**
+ * Prometheus metrics of one relay, for its `metrics` option. Backlog gauges are read from
+ * the table when scraped (`admin`, e.g. an OutboxAdmin), so they cost nothing between scrapes.
+ */
+export class OutboxMetrics implements OutboxMetricsSink {
+  private readonly publishedTotal: Counter;
+  private readonly failures: Counter<'reason'>;
+  private readonly parkedTotal: Counter;
+  private readonly lag: Histogram;
+  private readonly leaderGauge: Gauge;
+
+  constructor(registry: Registry, admin: { stats(): Promise<OutboxStats> }) {
+    const registers = [registry];
+    this.publishedTotal = new Counter({
+      name: 'outbox_published_total',
+      help: 'Outbox rows published to Kafka',
+      registers,
+    });
+    this.failures = new Counter({
+      name: 'outbox_publish_failures_total',
+      help: 'Failed relay passes (broker or database unavailable) and refused records',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.parkedTotal = new Counter({ name: 'outbox_parked_total', help: 'Rows parked after maxAttempts', registers });
+    this.lag = new Histogram({
+      name: 'outbox_publish_lag_seconds',
+      help: 'From the outbox insert to the broker acknowledgement',
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    });
+    this.leaderGauge = new Gauge({ name: 'outbox_relay_leader', help: '1 while this relay leads', registers });
+    let stats: Promise<OutboxStats> | undefined;
+    // One query per scrape feeds all three gauges.
+    const read = async (pick: (s: OutboxStats) => number) => {
+      stats ??= admin.stats().finally(() => setTimeout(() => (stats = undefined), 100));
+      return pick(await stats);
+    };
+    const backlog = (name: string, help: string, pick: (s: OutboxStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        async collect() {
+          this.set(await read(pick));
+        },
+      });
+    backlog('outbox_pending_rows', 'Rows waiting to be published (parked rows excluded)', (s) => s.pending);
+    backlog('outbox_parked_rows', 'Rows parked, waiting for an operator', (s) => s.parked);
+    backlog(
+      'outbox_oldest_pending_age_seconds',
+      'Age of the oldest row waiting to be published (parked rows excluded)',
+      (s) => s.oldestPendingAgeSeconds,
+    );
+  }
+
+  published(count: number): void {
+    this.publishedTotal.inc(count);
+  }
+
+  publishLag(seconds: number): void {
+    this.lag.observe(seconds);
+  }
+
+  failure(reason: OutboxFailureReason): void {
+    this.failures.inc({ reason });
+  }
+
+  parked(): void {
+    this.parkedTotal.inc();
+  }
+
+  leader(leading: boolean): void {
+    this.leaderGauge.set(leading ? 1 : 0);
+  }
+}
