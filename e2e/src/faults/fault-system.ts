@@ -161,25 +161,46 @@ export class FaultSystem {
     return cancelled;
   }
 
-  /** Waits until nothing is pending anywhere: outboxes drained, no lag, no unsent email. */
+  /**
+   * Waits until nothing is pending anywhere: outboxes drained, no lag, no unsent email.
+   * On timeout the error names what was still pending at the last check.
+   */
   async quiesce(timeoutMs = 120_000): Promise<void> {
     let quietChecks = 0;
-    await waitFor(
-      'quiescence',
-      async () => {
-        quietChecks = (await this.isQuiet()) ? quietChecks + 1 : 0;
-        return quietChecks >= 3;
-      },
-      timeoutMs,
-    );
+    let pending = 'not checked';
+    try {
+      await waitFor(
+        'quiescence',
+        async () => {
+          pending = await this.pendingWork();
+          quietChecks = pending === '' ? quietChecks + 1 : 0;
+          if (pending === '') await sleep(500);
+          return quietChecks >= 3;
+        },
+        timeoutMs,
+      );
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; still pending at the last check: ${pending}`);
+    }
   }
 
-  private async isQuiet(): Promise<boolean> {
-    // A broker that has just come back may not serve group offsets yet: not quiet, ask again.
-    const lag = await consumerLag(this.kafka).catch(() => Infinity);
-    if ((await pendingEverywhere()) > 0 || lag > 0) return false;
-    await sleep(500);
-    return true;
+  /** What is not done yet, as `what=count` pairs; empty when everything is done. */
+  private async pendingWork(): Promise<string> {
+    const work: Record<string, number | string> = await pendingByPlace();
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      for (const [group, topics] of Object.entries(GROUPS)) work[`lag:${group}`] = await lagOf(admin, { [group]: topics });
+    } catch (err) {
+      // A broker that has just come back may not serve group offsets yet: not quiet, ask again.
+      work.lag = `unknown (${(err as Error).message})`;
+    } finally {
+      await admin.disconnect();
+    }
+    return Object.entries(work)
+      .filter(([, n]) => n !== 0)
+      .map(([what, n]) => `${what}=${n}`)
+      .join(' ');
   }
 
   /**
@@ -290,12 +311,16 @@ export function printFigures(label: string, figures: Record<string, number>): vo
 
 /** Work not done yet: unpublished outbox rows in both producers, unsent emails. */
 export async function pendingEverywhere(): Promise<number> {
+  return Object.values(await pendingByPlace()).reduce((sum, n) => sum + n, 0);
+}
+
+async function pendingByPlace(): Promise<Record<string, number>> {
   const [[orders], [shipping], [email]] = await Promise.all([
     queryDb('orders', 'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL'),
     queryDb('shipping', 'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL'),
     queryDb('email', "SELECT count(*)::int AS n FROM outgoing_emails WHERE status = 'PENDING'"),
   ]);
-  return orders.n + shipping.n + email.n;
+  return { 'orders.outbox': orders.n, 'shipping.outbox': shipping.n, 'email.pending': email.n };
 }
 
 /** Messages the services' consumer groups have not committed yet, over all their topics. */
