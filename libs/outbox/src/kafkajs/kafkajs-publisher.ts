@@ -1,7 +1,7 @@
 import { IHeaders, Kafka, KafkaConfig, logLevel, Message, Partitioners, Producer, ProducerConfig } from 'kafkajs';
 import { errorMessage } from '../logger';
 import { OutboxPublisher, OutboxRecord, PUBLISHED, PublishResult } from '../publisher';
-import { isRecordError } from './record-errors';
+import { isProducerStateError, isRecordError } from './record-errors';
 
 /**
  * Idempotent, one request in flight: the producer's own retries neither duplicate nor
@@ -26,11 +26,12 @@ const isKafka = (client: Kafka | KafkaConfig): client is Kafka => typeof (client
  * producer of its own with `outboxProducerConfig`, and `close` disconnects only that.
  */
 export class KafkaJsPublisher implements OutboxPublisher {
-  private readonly producer: Producer;
+  private readonly client: Kafka;
+  private producer: Producer;
 
   constructor(kafka: Kafka | KafkaConfig) {
-    const client = isKafka(kafka) ? kafka : new Kafka({ logLevel: logLevel.WARN, ...kafka });
-    this.producer = client.producer(outboxProducerConfig);
+    this.client = isKafka(kafka) ? kafka : new Kafka({ logLevel: logLevel.WARN, ...kafka });
+    this.producer = this.client.producer(outboxProducerConfig);
   }
 
   async publish(records: readonly OutboxRecord[]): Promise<readonly PublishResult[]> {
@@ -85,11 +86,19 @@ export class KafkaJsPublisher implements OutboxPublisher {
       if (messages) messages.push(message);
       else byTopic.set(r.destination, [message]);
     }
-    await this.producer.connect();
-    await this.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
+    const batch = { acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) };
+    try {
+      await this.producer.connect();
+      await this.producer.sendBatch(batch);
+    } catch (err) {
+      if (!isProducerStateError(err)) throw err;
+      // A new producer id starts its sequences afresh; what the old one wrote late may be
+      // published twice, which consumers dedupe.
+      await this.producer.disconnect().catch(() => undefined);
+      this.producer = this.client.producer(outboxProducerConfig);
+      await this.producer.connect();
+      await this.producer.sendBatch(batch);
+    }
   }
 }
 

@@ -4,7 +4,7 @@ import {
   KafkaJSNumberOfRetriesExceeded,
   KafkaJSProtocolError,
 } from 'kafkajs';
-import { isRecordError } from './record-errors';
+import { isProducerStateError, isRecordError } from './record-errors';
 
 /** A protocol error as kafkajs builds one from a broker's error code. */
 const protocolError = (type: string, code = -1) =>
@@ -41,5 +41,25 @@ describe('isRecordError (kafkajs)', () => {
     for (let i = 0; i < 4; i++) deep = new Error('wrapper', { cause: deep });
     expect(isRecordError(deep)).toBe(true);
     expect(isRecordError(new Error('one more', { cause: deep }))).toBe(false);
+  });
+});
+
+describe('isProducerStateError (kafkajs)', () => {
+  it.each([
+    ['OUT_OF_ORDER_SEQUENCE_NUMBER', 45],
+    ['UNKNOWN_PRODUCER_ID', 59],
+    ['INVALID_PRODUCER_EPOCH', 47],
+    ['INVALID_PRODUCER_ID_MAPPING', 49],
+  ])('takes %s (code %i) as a producer to replace, bare or wrapped', (type, code) => {
+    expect(isProducerStateError(protocolError(type, code))).toBe(true);
+    const bailed = protocolError(type, code);
+    expect(isProducerStateError(Object.assign(new KafkaJSNonRetriableError(bailed), { cause: bailed }))).toBe(true); // as the retrier wraps it
+    expect(isRecordError(protocolError(type, code))).toBe(false); // the rows wait, nothing is parked
+  });
+
+  it('leaves record errors and outages alone', () => {
+    expect(isProducerStateError(protocolError('MESSAGE_TOO_LARGE', 10))).toBe(false);
+    expect(isProducerStateError(protocolError('REQUEST_TIMED_OUT', 7))).toBe(false);
+    expect(isProducerStateError(new KafkaJSConnectionError('Connection error: ECONNREFUSED'))).toBe(false);
   });
 });

@@ -13,6 +13,18 @@ const RECORD_ERRORS = new Set([
   'INVALID_REQUIRED_ACKS',
 ]);
 
+/**
+ * The broker no longer agrees with the idempotent producer's id or sequence numbers, e.g.
+ * a request the client gave up on was written after all. kafkajs keeps that state, so every
+ * later send fails the same way until the producer is replaced.
+ */
+const PRODUCER_STATE_ERRORS = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+  'INVALID_PRODUCER_ID_MAPPING',
+]);
+
 interface KafkaLikeError {
   type?: string;
   cause?: unknown;
@@ -20,9 +32,14 @@ interface KafkaLikeError {
 }
 
 /** True when `err`, or an error it wraps (kafkajs retriers wrap the protocol error), is a record error. */
-export function isRecordError(err: unknown): boolean {
+export const isRecordError = (err: unknown): boolean => hasType(err, RECORD_ERRORS);
+
+/** True when the producer must be replaced before it can send again (see PRODUCER_STATE_ERRORS). */
+export const isProducerStateError = (err: unknown): boolean => hasType(err, PRODUCER_STATE_ERRORS);
+
+function hasType(err: unknown, types: ReadonlySet<string>): boolean {
   for (let e = err as KafkaLikeError | undefined, depth = 0; e && depth < 5; depth++) {
-    if (e.type && RECORD_ERRORS.has(e.type)) return true;
+    if (e.type && types.has(e.type)) return true;
     e = (e.cause ?? e.originalError) as KafkaLikeError | undefined;
   }
   return false;
