@@ -113,4 +113,36 @@ describe('KafkaJsPublisher', () => {
     ]);
     expect(batches).toEqual([]);
   });
+
+  it('starts a new producer after a send with an unknown outcome, and keeps it after a refusal', async () => {
+    let sends = 0;
+    const { kafka, configs } = fakeKafka((messages) => {
+      sends += 1;
+      if (sends === 1) return new KafkaJSConnectionError('Connection closed');
+      return messages.some((m) => m.value === 'big') ? tooLarge() : undefined;
+    });
+    const publisher = new KafkaJsPublisher(kafka);
+    expect((await publisher.publish([record('a', '1')])).map((r) => r.status)).toEqual(['unavailable']);
+    expect(configs).toHaveLength(2); // a late write of that send cannot share sequence numbers with the next
+    expect((await publisher.publish([record('a', 'big')])).map((r) => r.status)).toEqual(['refused']);
+    expect((await publisher.publish([record('a', '1')])).map((r) => r.status)).toEqual(['published']);
+    expect(configs).toHaveLength(2);
+  });
+
+  it('replaces its producer and sends again at once when the broker rejects its sequence numbers', async () => {
+    let sends = 0;
+    const { kafka, batches, configs } = fakeKafka(() =>
+      ++sends === 1
+        ? new KafkaJSProtocolError({
+            type: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+            message: 'out of order',
+            retriable: false,
+          } as unknown as Error)
+        : undefined,
+    );
+    const results = await new KafkaJsPublisher(kafka).publish([record('a', '1'), record('a', '2')]);
+    expect(results).toEqual([{ status: 'published' }, { status: 'published' }]);
+    expect(configs).toHaveLength(2);
+    expect(batches.map((b) => b.map((m) => m.value))).toEqual([['1', '2']]);
+  });
 });

@@ -91,11 +91,13 @@ export class KafkaJsPublisher implements OutboxPublisher {
       await this.producer.connect();
       await this.producer.sendBatch(batch);
     } catch (err) {
-      if (!isProducerStateError(err)) throw err;
-      // A new producer id starts its sequences afresh; what the old one wrote late may be
-      // published twice, which consumers dedupe.
+      if (isRecordError(err)) throw err; // refused: nothing was written
+      // The outcome is unknown: a frozen broker may still write the batch when it wakes, and
+      // kafkajs would reuse its sequence numbers, so the broker could drop the next batch as
+      // a copy of it (or refuse every batch as out of order). A new producer id starts afresh.
       await this.producer.disconnect().catch(() => undefined);
       this.producer = this.client.producer(outboxProducerConfig);
+      if (!isProducerStateError(err)) throw err;
       await this.producer.connect();
       await this.producer.sendBatch(batch);
     }
