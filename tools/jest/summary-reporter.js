@@ -5,7 +5,11 @@ class SummaryReporter {
     const { numPassedTests, numFailedTests, numPendingTests, numTodoTests } = results;
     for (const suite of results.testResults) {
       for (const test of suite.testResults.filter((t) => t.status === 'failed')) {
-        const head = (test.failureMessages[0] ?? '').replace(/\x1b\[[0-9;]*m/g, '').split('\n').filter((l) => l.trim()).slice(0, 6);
+        const head = (test.failureMessages[0] ?? '')
+          .replace(/\x1b\[[0-9;]*m/g, '')
+          .split('\n')
+          .filter((l) => l.trim())
+          .slice(0, 6);
         console.log(`\nfailed: ${test.fullName}\n  ${head.join('\n  ')}`);
       }
       if (suite.testExecError) console.log(`\nfailed to run: ${suite.testFilePath}\n  ${suite.testExecError.message}`);

@@ -190,7 +190,8 @@ export class FaultSystem {
     const admin = this.kafka.admin();
     try {
       await admin.connect();
-      for (const [group, topics] of Object.entries(GROUPS)) work[`lag:${group}`] = await lagOf(admin, { [group]: topics });
+      for (const [group, topics] of Object.entries(GROUPS))
+        work[`lag:${group}`] = await lagOf(admin, { [group]: topics });
     } catch (err) {
       // A broker that has just come back may not serve group offsets yet: not quiet, ask again.
       work.lag = `unknown (${(err as Error).message})`;
