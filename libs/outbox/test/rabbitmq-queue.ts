@@ -27,7 +27,7 @@ export async function boundQueue(exchange: string, pattern: string, kind: 'exclu
    */
   const take = async (n: number, timeoutMs = 30_000): Promise<GetMessage[]> => {
     const got: GetMessage[] = [];
-    for (const deadline = Date.now() + timeoutMs; got.length < n && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + timeoutMs; got.length < n && Date.now() < deadline;) {
       try {
         const message = await channel.get(queue, { noAck: true });
         if (message) got.push(message);
