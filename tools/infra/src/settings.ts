@@ -35,9 +35,10 @@ export const settings = {
   },
   /** Started only when asked for (`infraUp({ rabbitmq: true })`, INFRA_RABBITMQ=1, `--rabbitmq`). */
   rabbitmq: {
-    port: int('INFRA_RABBITMQ_PORT', 35672),
+    // Not 35672–35682: rabbitmqctl takes its own Erlang distribution port from that range.
+    port: int('INFRA_RABBITMQ_PORT', 5682),
     /** Erlang distribution (rabbitmqctl talks to the node through it); native mode only. */
-    distPort: int('INFRA_RABBITMQ_DIST_PORT', 35673),
+    distPort: int('INFRA_RABBITMQ_DIST_PORT', 25682),
     user: 'outbox',
     password: process.env.INFRA_RABBITMQ_PASSWORD ?? 'outbox_dev',
   },
