@@ -1,6 +1,6 @@
 // Three tiers, all on real infrastructure where they need it:
 //   unit         *.spec.ts      no I/O
-//   integration  *.int-spec.ts  real PostgreSQL and Kafka (started by global setup)
+//   integration  *.int-spec.ts  real PostgreSQL, Kafka and RabbitMQ (started by global setup)
 //   e2e          e2e/**/*.e2e-spec.ts  the three services as separate processes
 //   faults       e2e/src/faults        the same, under injected faults, then reconciled
 const { compilerOptions } = require('./tsconfig.base.json');
@@ -41,6 +41,7 @@ module.exports = {
     {
       ...base,
       ...infra,
+      globalSetup: '<rootDir>/tools/infra/src/jest/global-setup-integration.ts',
       setupFiles: ['<rootDir>/tools/jest/quiet-logs.js'],
       displayName: 'integration',
       testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int-spec.ts'],

@@ -43,8 +43,9 @@ export type PublishResult =
  *   published record with the same destination and key, and records with the same
  *   destination and key must be delivered in the order given. (Kafka keeps this with an
  *   idempotent producer and one request in flight, as one key maps to one partition;
- *   RabbitMQ with one channel and publisher confirms: after a record is refused or returned
- *   unroutable, the later records with its key are left unsent and reported `unavailable`.)
+ *   RabbitMQ with one channel and publisher confirms: after a record is returned unroutable
+ *   or nacked, the later records with its key are reported `unavailable`, though a pipelined
+ *   batch has sent them; they are sent again later, copies the consumers dedupe.)
  *   The relay takes such a left-out record as held back by the refused one, not as an outage.
  * - Attribution: report `refused` only for a record known to be at fault. When the broker
  *   refuses a batch without saying which record, find out (the kafkajs adapter sends that

@@ -1,12 +1,16 @@
-import { describeEndpoints, infraDown, infraStatus, infraUp } from './infra';
+import { describeEndpoints, infraDown, infraStatus, infraUp, rabbitmqRequested } from './infra';
 import { InfraError } from './process-utils';
 
-async function main(command: string | undefined): Promise<void> {
+async function main(command: string | undefined, flags: string[]): Promise<void> {
+  const unknown = flags.filter((f) => f !== '--rabbitmq');
+  if (unknown.length > 0)
+    throw new InfraError(`unknown option ${unknown[0]}; usage: infra up [--rabbitmq] | down | status`);
   switch (command) {
     case 'up': {
-      const { mode } = await infraUp({ smokeTest: true });
+      const rabbitmq = rabbitmqRequested({ rabbitmq: flags.includes('--rabbitmq') || undefined });
+      const { mode } = await infraUp({ smokeTest: true, rabbitmq });
       console.log(`[infra] up (${mode} mode):`);
-      for (const line of describeEndpoints()) console.log(`  ${line}`);
+      for (const line of describeEndpoints({ rabbitmq })) console.log(`  ${line}`);
       return;
     }
     case 'down':
@@ -18,15 +22,15 @@ async function main(command: string | undefined): Promise<void> {
       console.log(`[infra] mode: ${status.mode}`);
       for (const [name, up] of Object.entries(status))
         if (name !== 'mode') console.log(`  ${name.padEnd(9)} ${up ? 'running' : 'stopped'}`);
-      for (const line of describeEndpoints()) console.log(`  ${line}`);
+      for (const line of describeEndpoints({ rabbitmq: status.rabbitmq })) console.log(`  ${line}`);
       return;
     }
     default:
-      throw new InfraError('usage: infra up | down | status');
+      throw new InfraError('usage: infra up [--rabbitmq] | down | status');
   }
 }
 
-main(process.argv[2]).catch((err: unknown) => {
+main(process.argv[2], process.argv.slice(3)).catch((err: unknown) => {
   console.error(`[infra] ${err instanceof InfraError ? err.message : err instanceof Error ? err.stack : String(err)}`);
   process.exit(1);
 });

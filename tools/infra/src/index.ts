@@ -11,9 +11,14 @@ export {
   startPostgres,
   pauseBroker,
   resumeBroker,
+  stopRabbitmq,
+  startRabbitmq,
+  killRabbitmq,
+  pauseRabbitmq,
+  resumeRabbitmq,
 } from './infra';
-export type { InfraMode, InfraStatus } from './infra';
-export { settings, serviceDatabases, kafkaBrokers, mailApiUrl, ROOT_DIR, INFRA_DIR } from './settings';
+export type { InfraMode, InfraStatus, InfraUpOptions } from './infra';
+export { settings, serviceDatabases, kafkaBrokers, mailApiUrl, rabbitmqUrl, ROOT_DIR, INFRA_DIR } from './settings';
 export { startNativeKafka, stopNativeKafka, signalKafka } from './native-kafka';
 export { startNativePostgres, stopNativePostgres, adminConnection, queryAsAdmin } from './native-postgres';
 export { InfraError, sleep, waitFor, portOpen, listeningPid } from './process-utils';

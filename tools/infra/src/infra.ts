@@ -12,6 +12,14 @@ import {
   stopNativeKafka,
 } from './native-kafka';
 import { smtpLog, smtpRunning, startNativeSmtp, stopNativeSmtp, mailStore } from './native-smtp';
+import {
+  killNativeRabbitmq,
+  rabbitmqLog,
+  rabbitmqRunning,
+  signalRabbitmq,
+  startNativeRabbitmq,
+  stopNativeRabbitmq,
+} from './native-rabbitmq';
 import { ensureServiceDatabases } from './service-databases';
 import { kafkaSmokeTest } from './kafka-smoke-test';
 import { ensureTopics } from './kafka-topics';
@@ -23,10 +31,19 @@ export interface InfraStatus {
   postgres: boolean;
   kafka: boolean;
   smtp: boolean;
+  rabbitmq: boolean;
+}
+
+export interface InfraUpOptions {
+  smokeTest?: boolean;
+  /** Start RabbitMQ too; by default when INFRA_RABBITMQ=1. */
+  rabbitmq?: boolean;
 }
 
 const composeFile = join(ROOT_DIR, 'docker-compose.yml');
 const infraServices = ['postgres', 'kafka', 'mailpit'];
+/** RabbitMQ is behind the compose profile `rabbitmq`: started only when asked for. */
+const compose = (rabbitmq = false) => ['compose', '-f', composeFile, ...(rabbitmq ? ['--profile', 'rabbitmq'] : [])];
 
 /** INFRA_MODE wins; otherwise docker where an engine answers, native everywhere else. */
 export function infraMode(): InfraMode {
@@ -38,20 +55,31 @@ export function infraMode(): InfraMode {
 }
 
 export async function infraStatus(mode = infraMode()): Promise<InfraStatus> {
-  return { mode, postgres: await postgresRunning(), kafka: await kafkaRunning(), smtp: await smtpRunning() };
+  const [postgres, kafka, smtp, rabbitmq] = await Promise.all([
+    postgresRunning(),
+    kafkaRunning(),
+    smtpRunning(),
+    rabbitmqRunning(),
+  ]);
+  return { mode, postgres, kafka, smtp, rabbitmq };
 }
+
+export const rabbitmqRequested = (opts: InfraUpOptions = {}): boolean =>
+  opts.rabbitmq ?? process.env.INFRA_RABBITMQ === '1';
 
 const log = (line: string) => console.log(`[infra] ${line}`);
 
 /** Idempotent: whatever already runs is reused. Returns what it had to start. */
-export async function infraUp(opts: { smokeTest?: boolean } = {}): Promise<{ started: string[]; mode: InfraMode }> {
+export async function infraUp(opts: InfraUpOptions = {}): Promise<{ started: string[]; mode: InfraMode }> {
   const mode = infraMode();
+  const rabbitmq = rabbitmqRequested(opts);
   const before = await infraStatus(mode);
   const started: string[] = [];
   if (mode === 'docker') {
-    if (!(before.postgres && before.kafka && before.smtp)) {
-      log('starting postgres, kafka and mailpit with docker compose…');
-      run('docker', ['compose', '-f', composeFile, 'up', '-d', '--wait', ...infraServices], { stdio: 'inherit' });
+    if (!(before.postgres && before.kafka && before.smtp && (before.rabbitmq || !rabbitmq))) {
+      const services = rabbitmq ? [...infraServices, 'rabbitmq'] : infraServices;
+      log(`starting ${services.join(', ')} with docker compose…`);
+      run('docker', [...compose(rabbitmq), 'up', '-d', '--wait', ...services], { stdio: 'inherit' });
       started.push('docker');
     }
   } else {
@@ -60,6 +88,7 @@ export async function infraUp(opts: { smokeTest?: boolean } = {}): Promise<{ sta
       ['kafka', startNativeKafka, kafkaLog],
       ['smtp', startNativeSmtp, smtpLog],
     ];
+    if (rabbitmq) parts.push(['rabbitmq', startNativeRabbitmq, rabbitmqLog]);
     for (const [name, start, logFile] of parts) {
       if (before[name]) {
         log(`${name}: already running, reused`);
@@ -84,21 +113,26 @@ export async function infraUp(opts: { smokeTest?: boolean } = {}): Promise<{ sta
 
 export async function infraDown(): Promise<void> {
   if (infraMode() === 'docker') {
-    run('docker', ['compose', '-f', composeFile, 'down'], { stdio: 'inherit' });
+    run('docker', [...compose(true), 'down'], { stdio: 'inherit' });
     return;
   }
+  await stopNativeRabbitmq();
   await stopNativeSmtp();
   await stopNativeKafka();
   stopNativePostgres('fast');
 }
 
-export function describeEndpoints(): string[] {
-  const { host, postgres, kafka, smtp } = settings;
+/** RabbitMQ's line when it is asked for (by default as `infraUp` decides). */
+export function describeEndpoints(opts: { rabbitmq?: boolean } = {}): string[] {
+  const { host, postgres, kafka, smtp, rabbitmq } = settings;
   const native = infraMode() === 'native';
   return [
     `postgres  ${host}:${postgres.port}${native ? `   log: ${postgresLog()}` : ''}`,
     `kafka     ${host}:${kafka.port}${native ? `   log: ${kafkaLog}` : ''}`,
     `smtp      ${host}:${smtp.port}    mail API/UI: http://${host}:${smtp.apiPort}${native ? `   store: ${mailStore}` : ''}`,
+    ...(rabbitmqRequested(opts)
+      ? [`rabbitmq  ${host}:${rabbitmq.port}   user ${rabbitmq.user}${native ? `   log: ${rabbitmqLog}` : ''}`]
+      : []),
   ];
 }
 
@@ -139,4 +173,30 @@ export function resumeBroker(): void {
 export async function killBroker(): Promise<void> {
   if (infraMode() === 'docker') run('docker', ['compose', '-f', composeFile, 'kill', '-s', 'SIGKILL', 'kafka']);
   else await killNativeKafka();
+}
+
+/** For fault tests: the same for the RabbitMQ node (started with `rabbitmq: true`). */
+export async function stopRabbitmq(): Promise<void> {
+  if (infraMode() === 'docker') run('docker', [...compose(true), 'stop', 'rabbitmq']);
+  else await stopNativeRabbitmq();
+}
+
+export async function startRabbitmq(): Promise<void> {
+  if (infraMode() === 'docker') run('docker', [...compose(true), 'up', '-d', '--wait', 'rabbitmq']);
+  else await startNativeRabbitmq();
+}
+
+export async function killRabbitmq(): Promise<void> {
+  if (infraMode() === 'docker') run('docker', [...compose(true), 'kill', '-s', 'SIGKILL', 'rabbitmq']);
+  else await killNativeRabbitmq();
+}
+
+export function pauseRabbitmq(): void {
+  if (infraMode() === 'docker') run('docker', [...compose(true), 'pause', 'rabbitmq']);
+  else signalRabbitmq('SIGSTOP');
+}
+
+export function resumeRabbitmq(): void {
+  if (infraMode() === 'docker') run('docker', [...compose(true), 'unpause', 'rabbitmq']);
+  else signalRabbitmq('SIGCONT');
 }

@@ -33,6 +33,15 @@ export const settings = {
     heapMb: int('INFRA_KAFKA_HEAP_MB', 512),
     clusterId: 'outboxRefClusterId0001',
   },
+  /** Started only when asked for (`infraUp({ rabbitmq: true })`, INFRA_RABBITMQ=1, `--rabbitmq`). */
+  rabbitmq: {
+    // Not 35672–35682: rabbitmqctl takes its own Erlang distribution port from that range.
+    port: int('INFRA_RABBITMQ_PORT', 5682),
+    /** Erlang distribution (rabbitmqctl talks to the node through it); native mode only. */
+    distPort: int('INFRA_RABBITMQ_DIST_PORT', 25682),
+    user: 'outbox',
+    password: process.env.INFRA_RABBITMQ_PASSWORD ?? 'outbox_dev',
+  },
   smtp: {
     port: int('INFRA_SMTP_PORT', 1025),
     apiPort: int('INFRA_MAIL_API_PORT', 8025),
@@ -53,4 +62,8 @@ export const serviceDatabases = [
 ] as const;
 
 export const kafkaBrokers = (): string[] => [`${settings.host}:${settings.kafka.port}`];
+export const rabbitmqUrl = (): string => {
+  const { user, password, port } = settings.rabbitmq;
+  return `amqp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${settings.host}:${port}`;
+};
 export const mailApiUrl = (): string => `http://${settings.host}:${settings.smtp.apiPort}`;

@@ -9,19 +9,23 @@ const ADAPTER_PACKAGES = [
   '@nestjs/core',
   '@nestjs/microservices',
   '@nestjs/terminus',
+  'amqplib',
   'kafkajs',
   'prom-client',
   'rxjs',
 ];
+
+/** The broker entry points and the client each one wraps. */
+const BROKER_CLIENTS: Record<string, string> = { kafkajs: 'kafkajs', rabbitmq: 'amqplib' };
 
 /**
  * The messaging libraries as their users get them: compiled to JavaScript, packed by npm.
  * (docs/tutorial/08 installs the packed tarballs into a project of its own and runs it.)
  */
 describe.each([
-  ['outbox', ['outbox']],
-  ['inbox', []],
-])('the %s package', (lib, commands: string[]) => {
+  ['outbox', ['nest', 'kafkajs', 'rabbitmq', 'prometheus'], ['outbox']],
+  ['inbox', ['nest', 'kafkajs', 'prometheus'], []],
+])('the %s package', (lib, entries: string[], commands: string[]) => {
   const dir = join(ROOT_DIR, 'libs', lib);
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   const out = join(dir, 'dist');
@@ -44,12 +48,15 @@ describe.each([
     expect(loaded.filter((name) => ADAPTER_PACKAGES.includes(name))).toEqual([]);
   });
 
-  it.each(['nest', 'kafkajs', 'prometheus'])('has a working entry point %s', (entry) => {
+  it.each(entries)('has a working entry point %s', (entry) => {
     expect(pkg.exports[`./${entry}`]).toEqual({
       types: `./dist/${entry}/index.d.ts`,
       default: `./dist/${entry}/index.js`,
     });
-    expect(loadedBy(join(out, entry, 'index.js')).length).toBeGreaterThan(0);
+    const loaded = loadedBy(join(out, entry, 'index.js'));
+    expect(loaded.length).toBeGreaterThan(0);
+    const client = BROKER_CLIENTS[entry]; // a broker's entry point loads its client and no other
+    if (client) expect(loaded.filter((name) => Object.values(BROKER_CLIENTS).includes(name))).toEqual([client]);
   });
 
   it('has the commands (bin) it should, each running with node', () => {

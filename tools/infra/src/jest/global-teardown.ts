@@ -1,10 +1,12 @@
-import { infraDown } from '../infra';
+import { infraDown, stopRabbitmq } from '../infra';
 
 /** Stops what the test run started; infrastructure that was already running is left alone. */
 export default async function globalTeardown(): Promise<void> {
-  const g = globalThis as { __infraStartedByTests?: boolean };
-  if (g.__infraStartedByTests && !process.env.INFRA_KEEP) {
-    g.__infraStartedByTests = false;
-    await infraDown();
-  }
+  const g = globalThis as { __infraStartedByTests?: string[] };
+  const started = g.__infraStartedByTests ?? [];
+  g.__infraStartedByTests = [];
+  if (started.length === 0 || process.env.INFRA_KEEP) return;
+  // Only RabbitMQ was started for the integration tests: the rest was running before.
+  if (started.every((part) => part === 'rabbitmq')) await stopRabbitmq();
+  else await infraDown();
 }

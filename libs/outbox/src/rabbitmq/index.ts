@@ -1,0 +1,1 @@
+export { RabbitMqPublisher } from './rabbitmq-publisher';
