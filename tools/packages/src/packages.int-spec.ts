@@ -24,7 +24,7 @@ const BROKER_CLIENTS: Record<string, string> = { kafkajs: 'kafkajs', rabbitmq: '
  */
 describe.each([
   ['outbox', ['nest', 'kafkajs', 'rabbitmq', 'prometheus'], ['outbox']],
-  ['inbox', ['nest', 'kafkajs', 'prometheus'], []],
+  ['inbox', ['nest', 'kafkajs', 'rabbitmq', 'prometheus'], []],
 ])('the %s package', (lib, entries: string[], commands: string[]) => {
   const dir = join(ROOT_DIR, 'libs', lib);
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
