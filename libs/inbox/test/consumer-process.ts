@@ -1,12 +1,14 @@
 /**
  * An inbox consumer in a process of its own, for tests that kill it. Environment:
- * PG_URL, KAFKA_BROKERS, TOPIC, GROUP, and FAILPOINT=after-commit to SIGKILL itself
- * after the first transaction commits and before its offset is committed.
+ * PG_URL, KAFKA_BROKERS (or RABBITMQ_URL), TOPIC (or exchange), GROUP (the consumer name),
+ * and FAILPOINT=after-commit to SIGKILL itself after the first transaction commits and
+ * before its offset is committed (its message acknowledged).
  */
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { logLevel } from 'kafkajs';
 import { KafkaInboxBroker } from '../src/kafkajs';
+import { RabbitMqInboxBroker } from '../src/rabbitmq';
 import { createInboxMicroservice, InboxServer } from '../src/nest';
 import { EffectsModule, validateThing } from './effects-handler';
 
@@ -21,11 +23,13 @@ async function main() {
   await dataSource.initialize();
   const server = new InboxServer({
     consumer: env('GROUP'),
-    broker: new KafkaInboxBroker({
-      kafka: { brokers: env('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING },
-      topics: [env('TOPIC')],
-      sessionTimeoutMs: 6000, // the group forgets the killed member sooner
-    }),
+    broker: process.env.RABBITMQ_URL
+      ? new RabbitMqInboxBroker({ url: process.env.RABBITMQ_URL, exchanges: [env('TOPIC')] })
+      : new KafkaInboxBroker({
+          kafka: { brokers: env('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING },
+          topics: [env('TOPIC')],
+          sessionTimeoutMs: 6000, // the group forgets the killed member sooner
+        }),
     dataSource,
     validate: validateThing,
     hooks: {
