@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { killRabbitmq, rabbitmqUrl, runTs, sleep, startRabbitmq, waitFor } from '@shop/infra';
-import { handlerControl } from '../../test/effects-handler';
 import { envelope, inboxFixture } from '../../test/inbox-fixture';
 import { rabbitmqExchange } from '../../test/rabbitmq-fixture';
 import { DLT_HEADERS } from '../dead-letter';
-import { InboxServer } from '../nest';
 import { RabbitMqInboxBroker, RabbitMqInboxBrokerOptions } from './rabbitmq-inbox-broker';
 
 describe('RabbitMqInboxBroker (real PostgreSQL and RabbitMQ)', () => {
