@@ -31,6 +31,8 @@ export { readMailbox } from './mailbox';
 export type { MailMessage } from './mailbox';
 export { consumerLag, readTopic, readWholeTopic } from './topic-reader';
 export type { ReadMessage } from './topic-reader';
+export { publishToTopic, tapDeadLetters, tapTopic } from './event-tap';
+export type { EventTap, TappedMessage } from './event-tap';
 export { spawnTs, runTs } from './ts-process';
 export { TcpProxy } from './tcp-proxy';
 export type { ProxyMode } from './tcp-proxy';

@@ -28,8 +28,13 @@ function broker(): Broker {
  */
 export const settings = {
   host: '127.0.0.1',
-  /** Kafka runs either way (tests and tools use it); RabbitMQ too when this is rabbitmq. */
-  broker: broker(),
+  /**
+   * Kafka runs either way (tests and tools use it); RabbitMQ too when this is rabbitmq. Read
+   * at each use, so that the demo can set BROKER from its `--broker` option.
+   */
+  get broker(): Broker {
+    return broker();
+  },
   postgres: {
     port: int('INFRA_PG_PORT', 55432),
     adminUser: 'postgres',
