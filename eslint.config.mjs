@@ -16,9 +16,8 @@ const constraints = [
   },
   // The services' platform shares the inbox's database-outage classifier.
   { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:messaging'] },
-  // Tools (the demo, the drill, docs:check) may drive the infrastructure tool; infra declares
-  // the inbox's RabbitMQ queues with the inbox's own topology, so their names cannot drift.
-  { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:contracts', 'type:tooling', 'type:messaging'] },
+  // Tools (the demo, the drill, docs:check) may drive the infrastructure tool.
+  { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:contracts', 'type:tooling'] },
   // End-to-end tests name dead-letter topics as the inbox does.
   { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:tooling', 'type:contracts', 'type:messaging'] },
   // The benchmark drives the messaging libraries on the project's infrastructure.

@@ -1,8 +1,7 @@
 import { ChannelModel, connect, ConsumeMessage } from 'amqplib';
 import { Kafka, logLevel } from 'kafkajs';
-import { deadLetterTopicFor } from '@transactional-outbox/inbox';
-import { inboxQueueTopology } from '@transactional-outbox/inbox/rabbitmq';
 import { waitFor } from './process-utils';
+import { inboxQueue } from './rabbitmq-queues';
 import { kafkaBrokers, rabbitmqUrl, settings } from './settings';
 import { readTopic } from './topic-reader';
 
@@ -46,14 +45,14 @@ export async function tapTopic(topic: string): Promise<EventTap> {
 }
 
 /**
- * The dead letters of a topic's consumers: Kafka's `deadLetterTopicFor(topic)`, or each consumer's RabbitMQ
+ * The dead letters of a topic's consumers: Kafka's `<topic>.dlt` (the inbox's `deadLetterTopicFor`), or each consumer's RabbitMQ
  * dead-letter queue, read without taking anything off it (nothing is acknowledged).
  */
 export async function tapDeadLetters(topic: string, consumers: readonly string[]): Promise<EventTap> {
-  if (settings.broker === 'kafka') return tapKafka(deadLetterTopicFor(topic));
+  if (settings.broker === 'kafka') return tapKafka(`${topic}.dlt`);
   return tapRabbitMq(`dead letters of ${topic}`, async (connection, onMessage) => {
     for (const consumer of consumers) {
-      const { deadLetterQueue } = inboxQueueTopology(topic, consumer);
+      const { deadLetterQueue } = inboxQueue(topic, consumer);
       const channel = await connection.createChannel();
       await channel.checkQueue(deadLetterQueue); // declared by infra and by the consumer
       await channel.consume(deadLetterQueue, (m) => m && onMessage(m, `queue ${deadLetterQueue}`), { noAck: false });

@@ -33,6 +33,7 @@ export { consumerLag, readTopic, readWholeTopic } from './topic-reader';
 export type { ReadMessage } from './topic-reader';
 export { publishToTopic, tapDeadLetters, tapTopic } from './event-tap';
 export type { EventTap, TappedMessage } from './event-tap';
+export { inboxQueues } from './rabbitmq-queues';
 export { spawnTs, runTs } from './ts-process';
 export { TcpProxy } from './tcp-proxy';
 export type { ProxyMode } from './tcp-proxy';
