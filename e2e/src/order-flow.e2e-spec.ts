@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import { ORDER_EVENTS_TOPIC, orderPlacedV1 } from '@shop/contracts';
-import { kafkaBrokers, readMailbox, readTopic, RunningService, startServices, waitFor } from '@shop/infra';
+import { publishToTopic, readMailbox, RunningService, startServices, tapTopic, waitFor } from '@shop/infra';
 
 const placeOrderBody = (email: string) => ({
   customerId: `customer-${randomUUID().slice(0, 8)}`,
@@ -23,9 +22,15 @@ const getJson = async <T>(url: string): Promise<T> => {
 const mailsTo = async (email: string) =>
   (await readMailbox()).messages.filter((m) => m.To.some((t) => t.Address === email));
 
-describe('order → outbox → Kafka → shipping and email (three processes)', () => {
+/** Messages a consumer's inbox skipped as already handled, from the service's /metrics. */
+const duplicatesSkipped = async (serviceUrl: string, consumer: string): Promise<number> => {
+  const metrics = await (await fetch(`${serviceUrl}/metrics`)).text();
+  const samples = metrics.matchAll(/^inbox_duplicates_skipped_total\{([^}]*)\} (\d+)$/gm);
+  return [...samples].filter((m) => m[1].includes(`consumer="${consumer}"`)).reduce((n, m) => n + Number(m[2]), 0);
+};
+
+describe('order → outbox → broker → shipping and email (three processes)', () => {
   let services: RunningService[] = [];
-  const kafka = new Kafka({ clientId: 'e2e', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
   const [orders, shipping, email] = ['order-service', 'shipping-service', 'email-service'] as const;
   const url = (name: string) => services.find((s) => s.name === name)?.url ?? '';
 
@@ -68,36 +73,29 @@ describe('order → outbox → Kafka → shipping and email (three processes)', 
 
   it('gives one shipment and one email when the same event is delivered twice', async () => {
     const contactEmail = `e2e+${randomUUID()}@example.com`;
+    // Tapped before the order: on RabbitMQ a tap sees only what is published after it.
+    const tap = await tapTopic(ORDER_EVENTS_TOPIC);
     const orderId = await placeOrder(contactEmail);
     await waitFor('confirmation email delivered', async () => (await mailsTo(contactEmail)).length > 0, 30_000);
 
     // Redeliver: copy the very message the relay published back onto the topic.
-    const reader = await readTopic(ORDER_EVENTS_TOPIC);
-    const [original] = await reader.waitFor(1, (m) => m.key?.toString() === orderId).finally(() => reader.stop());
-    expect(original.headers?.type?.toString()).toBe(orderPlacedV1.type);
-    const producer = kafka.producer();
-    await producer.connect();
-    const [copy] = await producer.send({
-      topic: ORDER_EVENTS_TOPIC,
-      acks: -1,
-      messages: [{ key: original.key, value: original.value, headers: original.headers }],
-    });
-    await producer.disconnect();
+    const [original] = await tap.waitFor(1, (m) => m.key === orderId).finally(() => tap.stop());
+    expect(original.headers.type).toBe(orderPlacedV1.type);
+    const skippedBefore = await Promise.all([
+      duplicatesSkipped(url(shipping), 'shipping-service'),
+      duplicatesSkipped(url(email), 'email-service'),
+    ]);
+    await publishToTopic(ORDER_EVENTS_TOPIC, [{ key: orderId, value: original.value, headers: original.headers }]);
 
-    // Both consumer groups must have committed past the copy, i.e. handled (and skipped) it.
-    const admin = kafka.admin();
-    await admin.connect();
-    const committedPast = async (groupId: string) => {
-      const [offsets] = await admin.fetchOffsets({ groupId, topics: [ORDER_EVENTS_TOPIC] });
-      const p = offsets.partitions.find((x) => x.partition === copy.partition);
-      return p !== undefined && BigInt(p.offset) > BigInt(copy.baseOffset ?? '0');
-    };
-    try {
-      await waitFor('shipping consumed the copy', () => committedPast('shipping-service'), 30_000);
-      await waitFor('email consumed the copy', () => committedPast('email-service'), 30_000);
-    } finally {
-      await admin.disconnect();
-    }
+    // Both inboxes must have seen the copy and skipped it as a duplicate.
+    const skippedCopy = (serviceUrl: string, consumer: string, before: number) => async () =>
+      (await duplicatesSkipped(serviceUrl, consumer)) > before;
+    await waitFor(
+      'shipping skipped the copy',
+      skippedCopy(url(shipping), 'shipping-service', skippedBefore[0]),
+      30_000,
+    );
+    await waitFor('email skipped the copy', skippedCopy(url(email), 'email-service', skippedBefore[1]), 30_000);
     await new Promise((r) => setTimeout(r, 1000)); // an email would be sent right after commit
 
     expect(await shipmentsOf(orderId)).toHaveLength(1);

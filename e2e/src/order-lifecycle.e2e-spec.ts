@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel } from 'kafkajs';
 import { fixtures, ORDER_EVENTS_TOPIC } from '@shop/contracts';
-import { kafkaBrokers, readMailbox, RunningService, startServices, waitFor } from '@shop/infra';
+import { publishToTopic, readMailbox, RunningService, startServices, waitFor } from '@shop/infra';
 
 interface Order {
   id: string;
@@ -150,18 +149,14 @@ describe('order lifecycle across the three services', () => {
     placed.data = { ...placed.data, orderId, contactEmail: email };
     const cancelled = { ...fixtures.orderCancelledV1, id: randomUUID(), aggregateId: orderId };
     cancelled.data = { ...cancelled.data, orderId, contactEmail: email };
-    const producer = new Kafka({ clientId: 'e2e', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).producer();
-    await producer.connect();
-    await producer.send({
-      topic: ORDER_EVENTS_TOPIC,
-      acks: -1,
-      messages: [cancelled, placed].map((e) => ({
+    await publishToTopic(
+      ORDER_EVENTS_TOPIC,
+      [cancelled, placed].map((e) => ({
         key: orderId,
         value: JSON.stringify(e),
-        headers: { id: e.id, type: e.type },
+        headers: { id: e.id, type: e.type, aggregateId: orderId },
       })),
-    });
-    await producer.disconnect();
+    );
 
     await waitFor('both emails', async () => (await mailsTo(email)).length === 2, 30_000);
     const s = await shipment(orderId);

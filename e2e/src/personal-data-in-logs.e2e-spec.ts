@@ -1,17 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { ORDER_EVENTS_TOPIC } from '@shop/contracts';
-import { IHeaders, Kafka, logLevel } from 'kafkajs';
 import {
-  kafkaBrokers,
+  publishToTopic,
   queryAsAdmin,
-  ReadMessage,
-  readTopic,
   RunningService,
   startServices,
+  tapDeadLetters,
+  TappedMessage,
   waitFor,
 } from '@shop/infra';
-import { deadLetterTopicFor } from '@transactional-outbox/inbox';
 
 /**
  * The error paths carry the most data: a failed statement holds its parameters, and
@@ -42,18 +40,9 @@ describe('no personal data in any log line, errors included', () => {
       body: JSON.stringify(body),
     });
 
-  const redrive = async (dead: ReadMessage) => {
-    const producer = new Kafka({ clientId: 'redrive', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).producer();
-    await producer.connect();
-    const headers = Object.fromEntries(
-      Object.entries(dead.headers ?? {}).filter(([name]) => !name.startsWith('dlt-')),
-    ) as IHeaders;
-    await producer.send({
-      topic: ORDER_EVENTS_TOPIC,
-      acks: -1,
-      messages: [{ key: dead.key, value: dead.value, headers }],
-    });
-    await producer.disconnect();
+  const redrive = async (dead: TappedMessage) => {
+    const headers = Object.fromEntries(Object.entries(dead.headers).filter(([name]) => !name.startsWith('dlt-')));
+    await publishToTopic(ORDER_EVENTS_TOPIC, [{ key: String(dead.key), value: dead.value, headers }]);
   };
   const effectsOf = async (orderId: string) => {
     const [[shipments], [emails]] = await Promise.all([
@@ -87,18 +76,15 @@ describe('no personal data in any log line, errors included', () => {
 
     await refuseRows('shipping', 'shipments');
     await refuseRows('email', 'outgoing_emails');
-    const deadLetters = await readTopic(deadLetterTopicFor(ORDER_EVENTS_TOPIC));
+    const deadLetters = await tapDeadLetters(ORDER_EVENTS_TOPIC, ['shipping-service', 'email-service']);
     try {
       const placed = await post('order-service', '/orders', order);
       expect(placed.status).toBe(201);
       const { id } = (await placed.json()) as { id: string };
       // Both consumers retry their handler, then dead-letter the event.
-      const dead = await deadLetters.waitFor(2, (m) => String(m.key) === id, 60_000);
-      expect(dead.map((m) => String(m.headers?.['dlt-consumer'])).sort()).toEqual([
-        'email-service',
-        'shipping-service',
-      ]);
-      // Fixed, the event is re-driven from the dead-letter topic as an operator would: its
+      const dead = await deadLetters.waitFor(2, (m) => m.key === id, 60_000);
+      expect(dead.map((m) => m.headers['dlt-consumer']).sort()).toEqual(['email-service', 'shipping-service']);
+      // Fixed, the event is re-driven from the dead letters as an operator would: its
       // key and original headers are there. Left dead-lettered, a later replay of the topic
       // (fault scenario 13, the replay drill) would take effect for the first time.
       await Promise.all([acceptRows('shipping', 'shipments'), acceptRows('email', 'outgoing_emails')]);

@@ -2,7 +2,8 @@
  * `npm run demo`: infrastructure up, the three services up, sample orders placed, one
  * dispatched, one cancelled, and a timeline per order showing every hop. Everything keeps
  * running until Ctrl-C, which stops what the demo started (`--exit` stops after the timeline);
- * a service that crashes or is killed meanwhile is reported and restarted.
+ * a service that crashes or is killed meanwhile is reported and restarted. `--broker rabbitmq`
+ * runs the services on RabbitMQ instead of Kafka (as BROKER=rabbitmq does).
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
@@ -14,18 +15,23 @@ import {
   infraUp,
   logDir,
   mailApiUrl,
-  readTopic,
-  ReadMessage,
+  EventTap,
   serviceNames,
   serviceUrl,
+  settings,
   startService,
   SupervisedService,
   supervise,
+  tapTopic,
+  TappedMessage,
   waitFor,
 } from '@shop/infra';
 
 const say = (line = '') => console.log(line);
 const exitAfterTimeline = process.argv.includes('--exit');
+const brokerOption = process.argv.indexOf('--broker');
+// Before anything reads settings.broker: infra, the services' environment and the taps follow it.
+if (brokerOption >= 0) process.env.BROKER = process.argv[brokerOption + 1];
 
 const customers = [
   {
@@ -74,7 +80,7 @@ interface Email {
 }
 
 async function main() {
-  say('▶ infrastructure');
+  say(`▶ infrastructure (the services' broker: ${settings.broker})`);
   const { started } = await infraUp();
   for (const line of describeEndpoints()) say(`  ${line}`);
 
@@ -104,8 +110,14 @@ async function main() {
       services.push(supervise(await startService(name), { say: report }));
       say(`  ${name.padEnd(17)} ${serviceUrl(name)}  ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     }
-    const orderIds = await runScenario();
-    for (const [i, orderId] of orderIds.entries()) await printTimeline(orderId, customers[i].name);
+    // Tapped before the first order: RabbitMQ keeps nothing for a queue bound later.
+    const taps = { orders: await tapTopic(ORDER_EVENTS_TOPIC), shipments: await tapTopic(SHIPMENT_EVENTS_TOPIC) };
+    try {
+      const orderIds = await runScenario();
+      for (const [i, orderId] of orderIds.entries()) await printTimeline(orderId, customers[i].name, taps);
+    } finally {
+      await Promise.all([taps.orders.stop(), taps.shipments.stop()]);
+    }
   } catch (err) {
     await stopAll();
     throw err;
@@ -170,7 +182,7 @@ async function runScenario(): Promise<string[]> {
   return orderIds;
 }
 
-async function printTimeline(orderId: string, customer: string) {
+async function printTimeline(orderId: string, customer: string, taps: { orders: EventTap; shipments: EventTap }) {
   const hops: Hop[] = [];
   const db = new Client(adminConnection('orders'));
   await db.connect();
@@ -193,12 +205,7 @@ async function printTimeline(orderId: string, customer: string) {
   } finally {
     await db.end();
   }
-  for (const m of await messagesFor(ORDER_EVENTS_TOPIC, (m) => String(m.key) === orderId)) {
-    hops.push({
-      at: new Date(Number(m.timestamp)),
-      what: `kafka             ${m.headers?.type} on ${ORDER_EVENTS_TOPIC} partition ${m.partition} offset ${m.offset}`,
-    });
-  }
+  for (const m of await messagesFor(taps.orders, (m) => m.key === orderId)) hops.push(brokerHop(m));
   const s = await shipmentOf(orderId);
   if (s) {
     hops.push({
@@ -215,12 +222,8 @@ async function printTimeline(orderId: string, customer: string) {
         at: new Date(s.cancelledAt),
         what: 'shipping-service  shipment CANCELLED: it will never be dispatched',
       });
-    for (const m of await messagesFor(SHIPMENT_EVENTS_TOPIC, (m) => String(m.key) === s.id, s.dispatchedAt ? 1 : 0)) {
-      hops.push({
-        at: new Date(Number(m.timestamp)),
-        what: `kafka             ${m.headers?.type} on ${SHIPMENT_EVENTS_TOPIC} partition ${m.partition} offset ${m.offset}`,
-      });
-    }
+    for (const m of await messagesFor(taps.shipments, (m) => m.key === s.id, s.dispatchedAt ? 1 : 0))
+      hops.push(brokerHop(m));
   }
   for (const e of await emailsOf(orderId)) {
     if (e.sentAt)
@@ -238,15 +241,19 @@ async function printTimeline(orderId: string, customer: string) {
     say(`  ${hop.at.toISOString().slice(11, 23)}  +${String(hop.at.getTime() - t0).padStart(5)} ms  ${hop.what}`);
 }
 
-async function messagesFor(topic: string, match: (m: ReadMessage) => boolean, atLeast = 1): Promise<ReadMessage[]> {
-  const reader = await readTopic(topic);
-  try {
-    if (atLeast > 0) await reader.waitFor(atLeast, match, 30_000);
-    else await new Promise((r) => setTimeout(r, 500));
-    return reader.messages.filter(match);
-  } finally {
-    await reader.stop();
-  }
+/**
+ * Kafka's hop is the record's timestamp and offset; RabbitMQ has neither, so its hop is when
+ * the demo's own queue on the exchange received the message.
+ */
+function brokerHop(m: TappedMessage): Hop {
+  if (settings.broker === 'kafka') return { at: m.at, what: `kafka             ${m.headers.type} on ${m.where}` };
+  return { at: m.at, what: `rabbitmq          ${m.headers.type} routed by ${m.where} (seen by the demo's queue)` };
+}
+
+async function messagesFor(tap: EventTap, match: (m: TappedMessage) => boolean, atLeast = 1) {
+  if (atLeast > 0) await tap.waitFor(atLeast, match, 30_000);
+  else await new Promise((r) => setTimeout(r, 500));
+  return tap.messages.filter(match);
 }
 
 async function shipmentOf(orderId: string): Promise<Shipment | undefined> {

@@ -30,7 +30,7 @@ export class AppModule {
           }),
         ),
         InboxModule,
-        HealthModule.forRoot({ kafkaBrokers: config.KAFKA_BROKERS, indicators: [InboxHealthIndicator] }),
+        HealthModule.forRoot({ broker: config, indicators: [InboxHealthIndicator] }),
         MetricsModule,
         EmailsModule.forRoot(config),
       ],

@@ -1,10 +1,9 @@
 import { register } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { ORDER_EVENTS_TOPIC, parseEventData, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
-import { KafkaInboxBroker } from '@transactional-outbox/inbox/kafkajs';
+import { parseEventData, SUBSCRIPTIONS } from '@shop/contracts';
 import { connectInbox, InboxHealthIndicator, InboxServer } from '@transactional-outbox/inbox/nest';
 import { InboxMetrics } from '@transactional-outbox/inbox/prometheus';
-import { createServiceApp, failpoint, serveApiDocs, ServiceAppOptions } from '@shop/service-kit';
+import { createServiceApp, failpoint, messagingFor, serveApiDocs, ServiceAppOptions } from '@shop/service-kit';
 import { AppModule } from './app.module';
 import { EmailServiceConfig } from './config';
 
@@ -13,11 +12,7 @@ export async function createEmailServiceApp(config: EmailServiceConfig, options:
   const app = await createServiceApp(AppModule.forRoot(config), options);
   const inbox = new InboxServer({
     consumer: config.KAFKA_CONSUMER_GROUP,
-    broker: new KafkaInboxBroker({
-      kafka: { clientId: 'email-service', brokers: config.KAFKA_BROKERS },
-      topics: [ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC],
-      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-    }),
+    broker: messagingFor(config, 'email-service').inboxBroker(SUBSCRIPTIONS['email-service']),
     dataSource: app.get(DataSource),
     validate: parseEventData,
     metrics: InboxMetrics.for(register),

@@ -4,10 +4,16 @@ import { register } from 'prom-client';
 import { CreateInboxTable1764000000001 } from '@transactional-outbox/inbox';
 import { InboxHealthIndicator, InboxModule } from '@transactional-outbox/inbox/nest';
 import { CreateOutboxTable1764000000000 } from '@transactional-outbox/outbox';
-import { KafkaJsPublisher } from '@transactional-outbox/outbox/kafkajs';
 import { OutboxHealthIndicator, OutboxModule } from '@transactional-outbox/outbox/nest';
 import { OutboxMetrics } from '@transactional-outbox/outbox/prometheus';
-import { failpoint, HealthModule, LoggingModule, MetricsModule, postgresOptions } from '@shop/service-kit';
+import {
+  failpoint,
+  HealthModule,
+  LoggingModule,
+  messagingFor,
+  MetricsModule,
+  postgresOptions,
+} from '@shop/service-kit';
 import { OrderServiceConfig } from './config';
 import { CreateOrders1764000000100 } from './migrations/1764000000100-create-orders';
 import { IdempotencyKeyRecord, OrderRecord } from './orders/order.record';
@@ -29,7 +35,7 @@ export class AppModule {
         ),
         OutboxModule.forRootAsync({
           useFactory: () => ({
-            publisher: new KafkaJsPublisher({ clientId: 'order-service', brokers: config.KAFKA_BROKERS }),
+            publisher: messagingFor(config, 'order-service').publisher(),
             runRelay: config.OUTBOX_RELAY === 'on',
             relay: {
               notifyChannel: config.OUTBOX_RELAY === 'on' ? undefined : '',
@@ -45,12 +51,14 @@ export class AppModule {
         }),
         InboxModule,
         HealthModule.forRoot({
-          kafkaBrokers: config.KAFKA_BROKERS,
+          broker: config,
           indicators: [OutboxHealthIndicator, InboxHealthIndicator],
         }),
         MetricsModule,
         OrdersModule,
-        ...(config.DEMO_NAIVE_DUAL_WRITE ? [PlaceOrderNaivelyModule.forRoot(config.KAFKA_BROKERS)] : []),
+        ...(config.DEMO_NAIVE_DUAL_WRITE && config.BROKER === 'kafka'
+          ? [PlaceOrderNaivelyModule.forRoot(config.KAFKA_BROKERS)]
+          : []),
       ],
     };
   }

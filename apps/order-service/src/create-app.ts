@@ -1,10 +1,9 @@
 import { register } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { parseEventData, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
-import { KafkaInboxBroker } from '@transactional-outbox/inbox/kafkajs';
+import { parseEventData, SUBSCRIPTIONS } from '@shop/contracts';
 import { connectInbox, InboxHealthIndicator, InboxServer } from '@transactional-outbox/inbox/nest';
 import { InboxMetrics } from '@transactional-outbox/inbox/prometheus';
-import { createServiceApp, failpoint, serveApiDocs, ServiceAppOptions } from '@shop/service-kit';
+import { createServiceApp, failpoint, messagingFor, serveApiDocs, ServiceAppOptions } from '@shop/service-kit';
 import { AppModule } from './app.module';
 import { OrderServiceConfig } from './config';
 
@@ -13,11 +12,7 @@ export async function createOrderServiceApp(config: OrderServiceConfig, options:
   const app = await createServiceApp(AppModule.forRoot(config), { ...options, bodyLimit: config.HTTP_BODY_LIMIT });
   const inbox = new InboxServer({
     consumer: config.KAFKA_CONSUMER_GROUP,
-    broker: new KafkaInboxBroker({
-      kafka: { clientId: 'order-service', brokers: config.KAFKA_BROKERS },
-      topics: [SHIPMENT_EVENTS_TOPIC],
-      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-    }),
+    broker: messagingFor(config, 'order-service').inboxBroker(SUBSCRIPTIONS['order-service']),
     dataSource: app.get(DataSource),
     validate: parseEventData,
     metrics: InboxMetrics.for(register),

@@ -3,7 +3,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { register } from 'prom-client';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, kafkaBrokers } from '@shop/infra';
+import { createTestDatabase, kafkaBrokers, rabbitmqUrl } from '@shop/infra';
 import { loadOrderServiceConfig } from './config';
 import { createOrderServiceApp } from './create-app';
 import { orderRequest } from '../test/order-request';
@@ -18,8 +18,8 @@ describe('order-service health (real PostgreSQL)', () => {
   afterAll(() => db?.drop());
   afterEach(() => register.clear()); // each app registers its metrics anew
 
-  async function startApp(brokers: string) {
-    const app = await createOrderServiceApp(loadOrderServiceConfig({ ...db.env, KAFKA_BROKERS: brokers }), {
+  async function startApp(brokers: string, env: NodeJS.ProcessEnv = {}) {
+    const app = await createOrderServiceApp(loadOrderServiceConfig({ ...db.env, KAFKA_BROKERS: brokers, ...env }), {
       logger: false,
     });
     await app.init();
@@ -94,6 +94,33 @@ describe('order-service health (real PostgreSQL)', () => {
         expect(metrics).toContain(`# TYPE ${name} `);
     } finally {
       await app.close();
+    }
+  });
+
+  it('on RabbitMQ checks the node instead of Kafka, within 3 s, and stays ready without it', async () => {
+    // A queue of its own, so that it takes nothing from a running order-service's.
+    const rabbitmq = (url: string) => ({ BROKER: 'rabbitmq', RABBITMQ_URL: url, KAFKA_CONSUMER_GROUP: 'health-it' });
+    const away = await startApp('', rabbitmq('amqp://outbox:outbox@127.0.0.1:1'));
+    try {
+      expect((await timed(away, '/health/ready')).status).toBe(200);
+      const diagnostics = await timed(away, '/health/diagnostics');
+      expect(diagnostics.body).toMatchObject({ status: 'degraded', details: { rabbitmq: { status: 'down' } } });
+      expect(diagnostics.body.details).not.toHaveProperty('kafka');
+      expect(diagnostics.ms).toBeLessThan(3_500);
+      const metrics = (await timed(away, '/metrics')).text;
+      expect(metrics).toMatch(/^rabbitmq_broker_reachable 0$/m);
+      expect(metrics).not.toContain('kafka_broker_reachable');
+    } finally {
+      await away.close();
+      register.clear();
+    }
+    const there = await startApp('', rabbitmq(rabbitmqUrl()));
+    try {
+      const diagnostics = await timed(there, '/health/diagnostics');
+      expect(diagnostics.body).toMatchObject({ details: { rabbitmq: { status: 'up' }, database: { status: 'up' } } });
+      expect((await timed(there, '/metrics')).text).toMatch(/^rabbitmq_broker_reachable 1$/m);
+    } finally {
+      await there.close();
     }
   });
 });

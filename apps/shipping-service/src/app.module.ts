@@ -4,10 +4,16 @@ import { register } from 'prom-client';
 import { CreateInboxTable1764000000001 } from '@transactional-outbox/inbox';
 import { InboxHealthIndicator, InboxModule } from '@transactional-outbox/inbox/nest';
 import { CreateOutboxTable1764000000000 } from '@transactional-outbox/outbox';
-import { KafkaJsPublisher } from '@transactional-outbox/outbox/kafkajs';
 import { OutboxHealthIndicator, OutboxModule } from '@transactional-outbox/outbox/nest';
 import { OutboxMetrics } from '@transactional-outbox/outbox/prometheus';
-import { failpoint, HealthModule, LoggingModule, MetricsModule, postgresOptions } from '@shop/service-kit';
+import {
+  failpoint,
+  HealthModule,
+  LoggingModule,
+  messagingFor,
+  MetricsModule,
+  postgresOptions,
+} from '@shop/service-kit';
 import { ShippingServiceConfig } from './config';
 import { CreateShipments1764000000200 } from './migrations/1764000000200-create-shipments';
 import { ShipmentRecord } from './shipments/shipment.record';
@@ -29,14 +35,14 @@ export class AppModule {
         // The same outbox library as order-service: shipment events leave the same way.
         OutboxModule.forRootAsync({
           useFactory: () => ({
-            publisher: new KafkaJsPublisher({ clientId: 'shipping-service', brokers: config.KAFKA_BROKERS }),
+            publisher: messagingFor(config, 'shipping-service').publisher(),
             relay: { hooks: { afterPublish: failpoint(config.FAILPOINT, 'relay-after-publish') } },
             metrics: (admin) => new OutboxMetrics(register, admin),
           }),
         }),
         InboxModule,
         HealthModule.forRoot({
-          kafkaBrokers: config.KAFKA_BROKERS,
+          broker: config,
           indicators: [InboxHealthIndicator, OutboxHealthIndicator],
         }),
         MetricsModule,

@@ -1,10 +1,9 @@
 import { register } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { ORDER_EVENTS_TOPIC, parseEventData } from '@shop/contracts';
-import { KafkaInboxBroker } from '@transactional-outbox/inbox/kafkajs';
+import { parseEventData, SUBSCRIPTIONS } from '@shop/contracts';
 import { connectInbox, InboxHealthIndicator, InboxServer } from '@transactional-outbox/inbox/nest';
 import { InboxMetrics } from '@transactional-outbox/inbox/prometheus';
-import { createServiceApp, failpoint, serveApiDocs, ServiceAppOptions } from '@shop/service-kit';
+import { createServiceApp, failpoint, messagingFor, serveApiDocs, ServiceAppOptions } from '@shop/service-kit';
 import { AppModule } from './app.module';
 import { ShippingServiceConfig } from './config';
 
@@ -13,11 +12,8 @@ export async function createShippingServiceApp(config: ShippingServiceConfig, op
   const app = await createServiceApp(AppModule.forRoot(config), options);
   const inbox = new InboxServer({
     consumer: config.KAFKA_CONSUMER_GROUP,
-    broker: new KafkaInboxBroker({
-      kafka: { clientId: 'shipping-service', brokers: config.KAFKA_BROKERS },
-      topics: [ORDER_EVENTS_TOPIC],
-      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-      // Orders are independent of each other; only one order's events need their order.
+    // Orders are independent of each other; only one order's events need their order.
+    broker: messagingFor(config, 'shipping-service').inboxBroker(SUBSCRIPTIONS['shipping-service'], {
       partitionsConsumedConcurrently: 3,
     }),
     dataSource: app.get(DataSource),

@@ -1,6 +1,7 @@
 export * from './envelope/event-envelope';
 export * from './envelope/event-contract';
 export * from './topics';
+export * from './subscriptions';
 export * from './plain-text';
 export * from './orders/order-placed.v1';
 export * from './orders/order-cancelled.v1';

@@ -4,13 +4,17 @@ import {
   HealthCheck,
   HealthCheckService,
   HealthIndicatorResult,
+  HealthIndicatorService,
   TerminusModule,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
+import { BrokerHealthIndicator } from './broker-health.indicator';
 import { KafkaHealthIndicator } from './kafka-health.indicator';
+import type { BrokerConfig } from './load-config';
+import { RabbitMqHealthIndicator } from './rabbitmq-health.indicator';
 import { withTimeout } from './with-timeout';
 
-const BROKERS = Symbol('HEALTH_KAFKA_BROKERS');
+const BROKER_HEALTH = Symbol('HEALTH_BROKER');
 const EXTRA = Symbol('HEALTH_EXTRA_INDICATORS');
 
 /** Every check answers within this, whatever its dependency does (a frozen broker included). */
@@ -27,13 +31,10 @@ class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
-    private readonly kafka: KafkaHealthIndicator,
-    @Inject(BROKERS) brokers: string[],
+    @Inject(BROKER_HEALTH) private readonly broker: BrokerHealthIndicator,
     @Inject(EXTRA) private readonly extra: Type<HealthIndicatorLike>[],
     private readonly moduleRef: ModuleRef,
-  ) {
-    kafka.configure(brokers);
-  }
+  ) {}
 
   /** Liveness: the process answers. Restarting it would not fix a missing database. */
   @Get('live')
@@ -61,7 +62,7 @@ class HealthController {
   async diagnostics() {
     const checks: [string, () => Promise<HealthIndicatorResult>][] = [
       ['database', () => this.db.pingCheck('database', { timeout: HEALTH_CHECK_TIMEOUT_MS })],
-      ['kafka', () => this.kafka.check()],
+      [this.broker.key, () => this.broker.check()],
       ...this.extra.map((type): [string, () => Promise<HealthIndicatorResult>] => {
         const indicator = this.moduleRef.get(type, { strict: false });
         return [indicator.key, () => indicator.check()];
@@ -82,14 +83,22 @@ class HealthController {
 
 @Module({})
 export class HealthModule {
-  static forRoot(opts: { kafkaBrokers: string[]; indicators?: Type<HealthIndicatorLike>[] }): DynamicModule {
+  /** `broker`: the service's configuration, whose BROKER decides which broker is checked (`kafka` or `rabbitmq`). */
+  static forRoot(opts: { broker: BrokerConfig; indicators?: Type<HealthIndicatorLike>[] }): DynamicModule {
+    const { broker } = opts;
     return {
       module: HealthModule,
       imports: [TerminusModule.forRoot({ logger: false })],
       controllers: [HealthController],
       providers: [
-        KafkaHealthIndicator,
-        { provide: BROKERS, useValue: opts.kafkaBrokers },
+        {
+          provide: BROKER_HEALTH,
+          inject: [HealthIndicatorService],
+          useFactory: (health: HealthIndicatorService): BrokerHealthIndicator =>
+            broker.BROKER === 'rabbitmq'
+              ? new RabbitMqHealthIndicator(health, broker.RABBITMQ_URL)
+              : new KafkaHealthIndicator(health, broker.KAFKA_BROKERS),
+        },
         { provide: EXTRA, useValue: opts.indicators ?? [] },
       ],
     };

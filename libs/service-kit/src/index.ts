@@ -1,8 +1,10 @@
 export { loadConfig, ConfigError, envSchemas } from './load-config';
+export type { BrokerConfig } from './load-config';
+export { messagingFor } from './messaging';
+export type { KafkaConsumerTuning } from './messaging';
 export { HealthModule } from './health.module';
 export type { HealthIndicatorLike } from './health.module';
 export { MetricsModule } from './metrics.module';
-export { KafkaHealthIndicator } from './kafka-health.indicator';
 export { ZodValidationPipe, badRequest } from './zod-validation.pipe';
 export type { FieldError } from './zod-validation.pipe';
 export { postgresOptions } from './postgres-options';

@@ -1,62 +1,36 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { Admin, Kafka, logLevel } from 'kafkajs';
-import { Gauge, register } from 'prom-client';
+import { BROKER_TIMEOUT_MS, BrokerHealthIndicator } from './broker-health.indicator';
 import { withTimeout } from './with-timeout';
 
-const TIMEOUT_MS = 3000;
-const GAUGE = 'kafka_broker_reachable';
-
 /** Up when the cluster answers a metadata request within 3 s; also the `kafka_broker_reachable` gauge. */
-@Injectable()
-export class KafkaHealthIndicator implements OnModuleDestroy {
+export class KafkaHealthIndicator extends BrokerHealthIndicator {
   private admin?: Admin;
-  private brokers: string[] = [];
 
-  constructor(private readonly health: HealthIndicatorService) {
-    const reachable = () =>
-      this.reach().then(
-        () => 1,
-        () => 0,
-      );
-    register.removeSingleMetric(GAUGE); // one per process, even where tests build several apps
-    new Gauge({
-      name: GAUGE,
+  constructor(
+    health: HealthIndicatorService,
+    private readonly brokers: string[],
+  ) {
+    super(health, {
+      key: 'kafka',
+      gauge: 'kafka_broker_reachable',
       help: '1 when the Kafka cluster answered a metadata request within 3 s at scrape time',
-      registers: [register],
-      async collect() {
-        this.set(await reachable());
-      },
     });
   }
 
-  configure(brokers: string[]): void {
-    this.brokers = brokers;
-  }
-
-  async check(key = 'kafka') {
-    const indicator = this.health.check(key);
-    try {
-      await this.reach();
-      return indicator.up();
-    } catch (err) {
-      return indicator.down({ error: err instanceof Error ? err.message : String(err) });
-    }
-  }
-
-  private async reach(): Promise<void> {
+  protected async reach(): Promise<void> {
     const admin = (this.admin ??= new Kafka({
       clientId: 'health',
       brokers: this.brokers,
       logLevel: logLevel.NOTHING,
-      connectionTimeout: TIMEOUT_MS,
-      requestTimeout: TIMEOUT_MS,
+      connectionTimeout: BROKER_TIMEOUT_MS,
+      requestTimeout: BROKER_TIMEOUT_MS,
       retry: { retries: 0 },
     }).admin());
     try {
       await withTimeout(
         admin.connect().then(() => admin.describeCluster()),
-        TIMEOUT_MS,
+        BROKER_TIMEOUT_MS,
       );
     } catch (err) {
       // Not awaited: against a frozen broker the disconnect waits on requests in flight.
@@ -66,8 +40,7 @@ export class KafkaHealthIndicator implements OnModuleDestroy {
     }
   }
 
-  async onModuleDestroy() {
-    register.removeSingleMetric(GAUGE);
+  protected async disconnect() {
     await this.admin?.disconnect().catch(() => undefined);
   }
 }

@@ -1,27 +1,43 @@
 import { z } from 'zod';
 import { ConfigError, envSchemas, loadConfig } from './load-config';
 
-const schema = z.object({ PORT: envSchemas.port(3000), KAFKA_BROKERS: envSchemas.brokers, ...envSchemas.database });
-const validEnv = { KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9093', DB_NAME: 'orders', DB_USER: 'u', DB_PASSWORD: 'p' };
+const schema = z.object({ PORT: envSchemas.port(3000), ...envSchemas.database }).and(envSchemas.broker);
+const db = { DB_NAME: 'orders', DB_USER: 'u', DB_PASSWORD: 'p' };
+const validEnv = { KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9093', ...db };
+
+const errorOf = (env: NodeJS.ProcessEnv): string => {
+  try {
+    loadConfig(schema, env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('the configuration was accepted');
+};
 
 describe('loadConfig', () => {
-  it('applies defaults and parses lists', () => {
+  it('applies defaults and parses lists; the broker is Kafka unless BROKER says', () => {
     expect(loadConfig(schema, validEnv)).toMatchObject({
       PORT: 3000,
+      BROKER: 'kafka',
       KAFKA_BROKERS: ['127.0.0.1:9092', '127.0.0.1:9093'],
+      KAFKA_SESSION_TIMEOUT_MS: 10_000,
       DB_PORT: 55432,
     });
   });
 
   it('names every variable at fault', () => {
-    let error: unknown;
-    try {
-      loadConfig(schema, { PORT: '70000', KAFKA_BROKERS: 'no-port' });
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toBeInstanceOf(ConfigError);
-    const message = (error as Error).message;
+    const message = errorOf({ PORT: '70000', KAFKA_BROKERS: 'no-port' });
     for (const name of ['PORT', 'KAFKA_BROKERS', 'DB_NAME', 'DB_USER', 'DB_PASSWORD']) expect(message).toContain(name);
+  });
+
+  it('needs RABBITMQ_URL, and not KAFKA_BROKERS, on RabbitMQ', () => {
+    expect(loadConfig(schema, { BROKER: 'rabbitmq', RABBITMQ_URL: 'amqp://u:p@127.0.0.1:5682', ...db })).toEqual(
+      expect.objectContaining({ BROKER: 'rabbitmq', RABBITMQ_URL: 'amqp://u:p@127.0.0.1:5682' }),
+    );
+    expect(errorOf({ BROKER: 'rabbitmq', ...db })).toContain('RABBITMQ_URL: required when BROKER=rabbitmq');
+    expect(errorOf({ BROKER: 'rabbitmq', RABBITMQ_URL: 'http://127.0.0.1', ...db })).toContain('RABBITMQ_URL');
+    expect(errorOf(db)).toContain('KAFKA_BROKERS: required when BROKER=kafka');
+    expect(errorOf({ BROKER: 'nats', ...db })).toContain('BROKER: must be kafka or rabbitmq');
   });
 });

@@ -16,24 +16,59 @@ export function loadConfig<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEn
   return result.data;
 }
 
+const kafkaBrokers = z
+  .string({ error: 'required when BROKER=kafka (the default): host:port[,host:port…]' })
+  .min(1)
+  .transform((s) =>
+    s
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker must be host:port')).min(1));
+
+/**
+ * The consumer group's session timeout: how long a crashed consumer's partitions wait
+ * before another member takes them. Handlers heartbeat while they run, so it can be short.
+ */
+const kafkaSessionTimeoutMs = z.coerce.number().int().min(6000).max(300_000).default(10_000);
+
+/**
+ * Which broker the outbox publishes to and the inbox consumes from. Each broker's settings are
+ * required only when it is the one chosen; BROKER defaults to kafka.
+ */
+const broker = z.preprocess(
+  (env) => {
+    const vars = (env ?? {}) as Record<string, unknown>;
+    return { ...vars, BROKER: vars.BROKER || 'kafka' }; // empty is unset, as in a shell
+  },
+  z.discriminatedUnion(
+    'BROKER',
+    [
+      z.object({
+        BROKER: z.literal('kafka'),
+        KAFKA_BROKERS: kafkaBrokers,
+        KAFKA_SESSION_TIMEOUT_MS: kafkaSessionTimeoutMs,
+      }),
+      z.object({
+        BROKER: z.literal('rabbitmq'),
+        RABBITMQ_URL: z.url({
+          protocol: /^amqps?$/,
+          error: 'required when BROKER=rabbitmq: an amqp:// or amqps:// URL',
+        }),
+      }),
+    ],
+    { error: 'must be kafka or rabbitmq' },
+  ),
+);
+
+export type BrokerConfig = z.infer<typeof broker>;
+
 /** Shared pieces of every service's environment schema. */
 export const envSchemas = {
   port: (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback),
-  brokers: z
-    .string()
-    .min(1)
-    .transform((s) =>
-      s
-        .split(',')
-        .map((b) => b.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker must be host:port')).min(1)),
-  /**
-   * The consumer group's session timeout: how long a crashed consumer's partitions wait
-   * before another member takes them. Handlers heartbeat while they run, so it can be short.
-   */
-  kafkaSessionTimeoutMs: z.coerce.number().int().min(6000).max(300_000).default(10_000),
+  /** Combine with `.and(envSchemas.broker)`: a union, so no object can spread it. */
+  broker,
   database: {
     DB_HOST: z.string().min(1).default('127.0.0.1'),
     DB_PORT: z.coerce.number().int().min(1).max(65535).default(55432),

@@ -15,13 +15,13 @@ describe('infra/prometheus/alerts.yml', () => {
   const exported = new Set(sources.split('\n').map((s) => s.slice(1, -1)));
   // Histograms and counters show up with suffixes; the rules use the base names.
   const used = new Set(
-    [...rules.matchAll(/\b((?:outbox|inbox|kafka|email)_[a-z_]+)\b/g)]
+    [...rules.matchAll(/\b((?:outbox|inbox|kafka|rabbitmq|email)_[a-z_]+)\b/g)]
       .map((m) => m[1])
       .filter((name) => !name.endsWith('_dlt')),
   );
 
   it('uses only metrics the services export', () => {
-    expect(used.size).toBeGreaterThanOrEqual(8);
+    expect(used.size).toBeGreaterThanOrEqual(9);
     expect([...used].filter((name) => !exported.has(name))).toEqual([]);
   });
 });

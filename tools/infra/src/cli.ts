@@ -1,5 +1,7 @@
 import { describeEndpoints, infraDown, infraStatus, infraUp, rabbitmqRequested } from './infra';
 import { InfraError } from './process-utils';
+import { describeInboxQueues } from './rabbitmq-queues';
+import { settings } from './settings';
 
 async function main(command: string | undefined, flags: string[]): Promise<void> {
   const unknown = flags.filter((f) => f !== '--rabbitmq');
@@ -19,10 +21,11 @@ async function main(command: string | undefined, flags: string[]): Promise<void>
       return;
     case 'status': {
       const status = await infraStatus();
-      console.log(`[infra] mode: ${status.mode}`);
+      console.log(`[infra] mode: ${status.mode}, services' broker: ${settings.broker} (BROKER)`);
       for (const [name, up] of Object.entries(status))
         if (name !== 'mode') console.log(`  ${name.padEnd(9)} ${up ? 'running' : 'stopped'}`);
       for (const line of describeEndpoints({ rabbitmq: status.rabbitmq })) console.log(`  ${line}`);
+      if (status.rabbitmq) for (const line of await describeInboxQueues()) console.log(`    queue ${line}`);
       return;
     }
     default:

@@ -23,6 +23,7 @@ import {
 import { ensureServiceDatabases } from './service-databases';
 import { kafkaSmokeTest } from './kafka-smoke-test';
 import { ensureTopics } from './kafka-topics';
+import { ensureInboxQueues } from './rabbitmq-queues';
 
 export type InfraMode = 'docker' | 'native';
 
@@ -36,7 +37,7 @@ export interface InfraStatus {
 
 export interface InfraUpOptions {
   smokeTest?: boolean;
-  /** Start RabbitMQ too; by default when INFRA_RABBITMQ=1. */
+  /** Start RabbitMQ too; by default when INFRA_RABBITMQ=1 or BROKER=rabbitmq. */
   rabbitmq?: boolean;
 }
 
@@ -65,7 +66,7 @@ export async function infraStatus(mode = infraMode()): Promise<InfraStatus> {
 }
 
 export const rabbitmqRequested = (opts: InfraUpOptions = {}): boolean =>
-  opts.rabbitmq ?? process.env.INFRA_RABBITMQ === '1';
+  opts.rabbitmq ?? (process.env.INFRA_RABBITMQ === '1' || settings.broker === 'rabbitmq');
 
 const log = (line: string) => console.log(`[infra] ${line}`);
 
@@ -104,6 +105,8 @@ export async function infraUp(opts: InfraUpOptions = {}): Promise<{ started: str
   await ensureServiceDatabases();
   const created = await ensureTopics();
   if (created.length > 0) log(`topics created: ${created.join(', ')}`);
+  // The relay's messages to an exchange without the consumers' queues would be refused.
+  if (rabbitmq) log(`rabbitmq queues declared: ${(await ensureInboxQueues()).length}`);
   if (opts.smokeTest) {
     const ms = await kafkaSmokeTest();
     log(`kafka smoke test (produce, consume, consumer-group commit): ok in ${ms} ms`);

@@ -1,5 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
+import { SUBSCRIPTIONS } from '@shop/contracts';
 import { kafkaBrokers } from './settings';
 
 /**
@@ -9,7 +9,7 @@ import { kafkaBrokers } from './settings';
  * broker creates them on their first record (auto.create.topics.enable, three partitions),
  * and the test readers create the ones they wait on.
  */
-export const projectTopics = [ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC];
+export const projectTopics = [...new Set(Object.values(SUBSCRIPTIONS).flat())];
 
 export async function ensureTopics(): Promise<string[]> {
   const admin = new Kafka({ clientId: 'infra-topics', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();

@@ -1,7 +1,7 @@
 import { ChildProcess, StdioOptions } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { INFRA_DIR, kafkaBrokers, serviceDatabases, settings } from './settings';
+import { INFRA_DIR, kafkaBrokers, rabbitmqUrl, serviceDatabases, settings } from './settings';
 import { sleep } from './process-utils';
 import { spawnTs } from './ts-process';
 
@@ -26,7 +26,9 @@ export function serviceEnv(name: ServiceName): NodeJS.ProcessEnv {
   return {
     PORT: String(servicePort(name)),
     HOST: settings.host,
+    BROKER: settings.broker,
     KAFKA_BROKERS: kafkaBrokers().join(','),
+    ...(settings.broker === 'rabbitmq' ? { RABBITMQ_URL: rabbitmqUrl() } : {}),
     DB_HOST: settings.host,
     DB_PORT: String(settings.postgres.port),
     DB_NAME: db.database,

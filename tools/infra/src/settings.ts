@@ -12,6 +12,15 @@ const int = (name: string, fallback: number): number => {
   return value;
 };
 
+export type Broker = 'kafka' | 'rabbitmq';
+
+/** The broker the services of this run use (BROKER, as the services read it); Kafka unless it says. */
+function broker(): Broker {
+  const raw = process.env.BROKER || 'kafka';
+  if (raw !== 'kafka' && raw !== 'rabbitmq') throw new Error(`BROKER must be "kafka" or "rabbitmq", got "${raw}"`);
+  return raw;
+}
+
 /**
  * Ports and credentials are the same in docker and native mode, so a service's
  * configuration does not depend on how the infrastructure was started.
@@ -19,6 +28,13 @@ const int = (name: string, fallback: number): number => {
  */
 export const settings = {
   host: '127.0.0.1',
+  /**
+   * Kafka runs either way (tests and tools use it); RabbitMQ too when this is rabbitmq. Read
+   * at each use, so that the demo can set BROKER from its `--broker` option.
+   */
+  get broker(): Broker {
+    return broker();
+  },
   postgres: {
     port: int('INFRA_PG_PORT', 55432),
     adminUser: 'postgres',

@@ -1,0 +1,36 @@
+import type { InboxBroker } from '@transactional-outbox/inbox';
+import { KafkaInboxBroker } from '@transactional-outbox/inbox/kafkajs';
+import { RabbitMqInboxBroker } from '@transactional-outbox/inbox/rabbitmq';
+import type { OutboxPublisher } from '@transactional-outbox/outbox';
+import { KafkaJsPublisher } from '@transactional-outbox/outbox/kafkajs';
+import { RabbitMqPublisher } from '@transactional-outbox/outbox/rabbitmq';
+import type { BrokerConfig } from './load-config';
+
+/** Kafka-only tuning of a consumer; RabbitMQ keeps one queue's messages in order by itself. */
+export interface KafkaConsumerTuning {
+  partitionsConsumedConcurrently?: number;
+}
+
+/**
+ * The one place a service's outbox publisher and inbox broker are built for the broker its
+ * configuration names. On RabbitMQ a topic is an exchange of the same name, and the inbox
+ * reads its own queue `<exchange>.<consumer>` bound to it.
+ */
+export function messagingFor(config: BrokerConfig, clientId: string) {
+  return {
+    publisher(): OutboxPublisher {
+      if (config.BROKER === 'rabbitmq') return new RabbitMqPublisher(config.RABBITMQ_URL);
+      return new KafkaJsPublisher({ clientId, brokers: config.KAFKA_BROKERS });
+    },
+    inboxBroker(topics: readonly string[], kafka: KafkaConsumerTuning = {}): InboxBroker {
+      if (config.BROKER === 'rabbitmq')
+        return new RabbitMqInboxBroker({ url: config.RABBITMQ_URL, exchanges: [...topics] });
+      return new KafkaInboxBroker({
+        kafka: { clientId, brokers: config.KAFKA_BROKERS },
+        topics: [...topics],
+        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+        ...kafka,
+      });
+    },
+  };
+}
