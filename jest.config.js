@@ -41,7 +41,7 @@ module.exports = {
     {
       ...base,
       ...infra,
-      globalSetup: '<rootDir>/tools/infra/src/jest/global-setup-integration.ts',
+      globalSetup: '<rootDir>/tools/infra/src/jest/global-setup-rabbitmq.ts',
       setupFiles: ['<rootDir>/tools/jest/quiet-logs.js'],
       displayName: 'integration',
       testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int-spec.ts'],
@@ -54,6 +54,12 @@ module.exports = {
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/e2e/src/faults/'],
     },
     // The fault matrix: kills, pauses and restarts real processes (`npm run test:faults`).
-    { ...base, ...infra, displayName: 'faults', testMatch: ['<rootDir>/e2e/src/faults/**/*.e2e-spec.ts'] },
+    {
+      ...base,
+      ...infra,
+      globalSetup: '<rootDir>/tools/infra/src/jest/global-setup-rabbitmq.ts',
+      displayName: 'faults',
+      testMatch: ['<rootDir>/e2e/src/faults/**/*.e2e-spec.ts'],
+    },
   ],
 };

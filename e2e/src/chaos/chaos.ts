@@ -3,7 +3,8 @@
  * faults drawn from the fault matrix hit the broker, the network, the services and
  * PostgreSQL; then everything is reconciled. Options: --rate <orders/s> (default 40),
  * --duration <s> (default 250), --fault-every <s> (default 7), --min-faults <n> (the load
- * goes on past the duration until that many faults were injected; default 1), --seed <n>.
+ * goes on past the duration until that many faults were injected; default 1), --seed <n>,
+ * --broker kafka|rabbitmq (default kafka).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,17 +16,21 @@ import {
   infraDown,
   infraUp,
   killBroker,
+  killRabbitmq,
   pauseBroker,
+  pauseRabbitmq,
+  rabbitmqUrl,
   resumeBroker,
+  resumeRabbitmq,
   ROOT_DIR,
   settings,
   sleep,
   startBroker,
   startPostgres,
+  startRabbitmq,
   TcpProxy,
 } from '@shop/infra';
-import { consumerLag, FaultSystem, Figures, pendingEverywhere, PlacedOrder, readAll } from '../faults/fault-system';
-import { deadLetterTopicFor } from '@transactional-outbox/inbox';
+import { FaultSystem, Figures, pendingEverywhere, PlacedOrder } from '../faults/fault-system';
 
 interface Fault {
   kind: string;
@@ -39,6 +44,18 @@ function option(name: string, fallback: number): number {
   if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
   return value;
 }
+
+const brokerArg = process.argv.indexOf('--broker');
+const brokerName = brokerArg >= 0 ? process.argv[brokerArg + 1] : 'kafka';
+if (brokerName !== 'kafka' && brokerName !== 'rabbitmq') throw new Error('--broker must be kafka or rabbitmq');
+const broker: 'kafka' | 'rabbitmq' = brokerName;
+process.env.BROKER = broker; // for tools/infra: the services' environment and the queues infraUp declares
+
+/** The broker's own faults, whichever it is. */
+const brokerControl =
+  broker === 'kafka'
+    ? { kill: killBroker, start: startBroker, pause: pauseBroker, resume: resumeBroker }
+    : { kill: killRabbitmq, start: startRabbitmq, pause: pauseRabbitmq, resume: resumeRabbitmq };
 
 const rate = option('rate', 40);
 const durationS = option('duration', 250);
@@ -54,17 +71,26 @@ async function main() {
   const t0 = Date.now();
   const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s`;
   const { started } = await infraUp();
-  const system = new FaultSystem();
-  // order-service reaches the broker through a proxy, so the network can fail too.
-  const proxy = new TcpProxy(settings.kafka.proxyPort, { host: settings.host, port: settings.kafka.proxiedPort });
+  const system = new FaultSystem(broker);
+  // order-service reaches the broker through a proxy, so the network can fail too. Kafka's
+  // proxied listener advertises the proxy's port; AMQP needs no such thing.
+  const target = broker === 'kafka' ? settings.kafka.proxiedPort : settings.rabbitmq.port;
+  const proxy = new TcpProxy(settings.kafka.proxyPort, { host: settings.host, port: target });
   await proxy.start();
-  const orderEnv = { KAFKA_BROKERS: `${settings.host}:${proxy.listenPort}` };
+  const proxied = (url: string) => Object.assign(new URL(url), { port: String(proxy.listenPort) }).toString();
+  const orderEnv =
+    broker === 'kafka'
+      ? { KAFKA_BROKERS: `${settings.host}:${proxy.listenPort}` }
+      : { RABBITMQ_URL: proxied(rabbitmqUrl()) };
+  await system.view.open?.();
   await Promise.all([
     system.start('order-service', orderEnv),
     system.start('shipping-service'),
     system.start('email-service'),
   ]);
-  console.log(`chaos: ${rate} orders/s for ${durationS}s, a fault every ~${faultEveryS}s, seed ${startSeed}`);
+  console.log(
+    `chaos on ${broker}: ${rate} orders/s for ${durationS}s, a fault every ~${faultEveryS}s, seed ${startSeed}`,
+  );
 
   const faults = faultCatalogue(system, proxy, orderEnv);
   const injected: Record<string, number> = {};
@@ -99,7 +125,8 @@ async function main() {
     while (!settled) {
       try {
         // A probe that hangs on a frozen broker must not freeze the figures.
-        const probe = Promise.all([pendingEverywhere(), consumerLag(system.kafka)]);
+        const lagSum = system.view.lag().then((byQueue) => Object.values(byQueue).reduce((a, b) => a + b, 0));
+        const probe = Promise.all([pendingEverywhere(), lagSum]);
         probe.catch(() => undefined); // a late failure after the timeout is of no interest
         const [backlog, lag] = await Promise.race([probe, sleep(5000).then(() => Promise.reject(new Error('slow')))]);
         samples.push({ at: Date.now(), backlog, lag });
@@ -139,7 +166,9 @@ async function main() {
   }
 
   const f = await system.reconcile(orders, 'chaos', cancelled);
-  const deadLetters = await countDeadLetters(system.run);
+  const deadLetters = (await system.view.deadLetters()).filter((m) =>
+    m.value.toString().includes(`chaos-${system.run}`),
+  ).length;
   const report = summarize(
     f,
     injected,
@@ -155,6 +184,7 @@ async function main() {
     JSON.stringify(
       {
         command: `npm run chaos -- ${process.argv.slice(2).join(' ')}`.trim(),
+        broker,
         seed: startSeed,
         rate,
         durationS,
@@ -181,11 +211,8 @@ function faultCatalogue(
 ): (Fault & { count?: number })[] {
   const malformed = { kind: 'malformed', count: 0 } as Fault & { count: number };
   malformed.run = async () => {
-    const producer = system.kafka.producer();
-    await producer.connect();
     for (const topic of [ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC])
-      await producer.send({ topic, acks: -1, messages: [{ key: system.run, value: `chaos-${system.run} not json` }] });
-    await producer.disconnect();
+      await system.view.publish(topic, [{ key: system.run, value: `chaos-${system.run} not json`, headers: {} }]);
     malformed.count++;
   };
   const restartAfter = (name: Parameters<FaultSystem['restart']>[0], signal: NodeJS.Signals) => async () => {
@@ -197,17 +224,17 @@ function faultCatalogue(
     {
       kind: 'broker-sigkill',
       run: async () => {
-        await killBroker();
+        await brokerControl.kill();
         await sleep(between(3000, 10_000));
-        await startBroker();
+        await brokerControl.start();
       },
     },
     {
       kind: 'broker-sigstop',
       run: async () => {
-        pauseBroker();
+        brokerControl.pause();
         await sleep(between(3000, 15_000));
-        resumeBroker();
+        brokerControl.resume();
       },
     },
     {
@@ -261,13 +288,6 @@ function faultCatalogue(
     },
     malformed,
   ];
-}
-
-async function countDeadLetters(run: string): Promise<number> {
-  let n = 0;
-  for (const topic of [ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC])
-    n += (await readAll(deadLetterTopicFor(topic))).filter((m) => String(m.value).includes(`chaos-${run}`)).length;
-  return n;
 }
 
 function summarize(

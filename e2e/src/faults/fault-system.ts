@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
+import { ORDER_EVENTS_TOPIC, SUBSCRIPTIONS } from '@shop/contracts';
 import {
-  consumerLag as lagOf,
   kafkaBrokers,
+  rabbitmqUrl,
   readMailbox,
   queryAsAdmin as queryDb,
   readWholeTopic as readAll,
@@ -15,13 +15,9 @@ import {
   startService,
   waitFor,
 } from '@shop/infra';
+import { BrokerView, KafkaView, RabbitMqView } from './broker-view';
 
 export const SERVICES: ServiceName[] = ['order-service', 'shipping-service', 'email-service'];
-const GROUPS: Record<string, string[]> = {
-  'order-service': [SHIPMENT_EVENTS_TOPIC],
-  'shipping-service': [ORDER_EVENTS_TOPIC],
-  'email-service': [ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC],
-};
 
 export interface PlacedOrder {
   email: string;
@@ -58,14 +54,24 @@ export function expectClean(f: Figures): void {
   expect(f.acknowledged).toBeGreaterThan(0);
 }
 
-/** The three services as processes, with the controls fault scenarios need. */
+/** The three services as processes on one broker, with the controls fault scenarios need. */
 export class FaultSystem {
   readonly run = randomUUID().slice(0, 8);
   private placed = 0; // numbers every order of the run, so addresses never repeat
   private readonly services = new Map<ServiceName, RunningService>();
   readonly kafka = new Kafka({ clientId: 'fault-harness', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  /** What the broker got and what the consumers have not acknowledged. */
+  readonly view: BrokerView;
+  private readonly brokerEnv: NodeJS.ProcessEnv;
+
+  constructor(readonly broker: 'kafka' | 'rabbitmq' = 'kafka') {
+    this.view =
+      broker === 'kafka' ? new KafkaView(this.kafka, SUBSCRIPTIONS) : new RabbitMqView(SUBSCRIPTIONS, this.run);
+    this.brokerEnv = broker === 'kafka' ? { BROKER: 'kafka' } : { BROKER: 'rabbitmq', RABBITMQ_URL: rabbitmqUrl() };
+  }
 
   async startAll(): Promise<void> {
+    await this.view.open?.();
     await Promise.all(SERVICES.map((name) => this.start(name)));
   }
 
@@ -74,14 +80,14 @@ export class FaultSystem {
     env: NodeJS.ProcessEnv = {},
     opts?: Parameters<typeof startService>[2],
   ): Promise<RunningService> {
-    const service = await startService(name, env, opts);
+    const service = await startService(name, { ...this.brokerEnv, ...env }, opts);
     this.services.set(name, service);
     return service;
   }
 
   /** Another instance of a service, on its own port (10 × index above the usual one). */
   startReplica(name: ServiceName, index: number, env: NodeJS.ProcessEnv = {}): Promise<RunningService> {
-    return startService(name, { ...env, PORT: String(servicePort(name) + 10 * index) });
+    return startService(name, { ...this.brokerEnv, ...env, PORT: String(servicePort(name) + 10 * index) });
   }
 
   /** Orders requested so far in this run, answered or not. */
@@ -104,6 +110,7 @@ export class FaultSystem {
   async stopAll(): Promise<void> {
     await Promise.all([...this.services.values()].map((s) => s.stop()));
     this.services.clear();
+    await this.view.close();
   }
 
   /** Places orders over HTTP, a few at a time; failures are kept, not thrown. */
@@ -187,16 +194,11 @@ export class FaultSystem {
   /** What is not done yet, as `what=count` pairs; empty when everything is done. */
   private async pendingWork(): Promise<string> {
     const work: Record<string, number | string> = await pendingByPlace();
-    const admin = this.kafka.admin();
     try {
-      await admin.connect();
-      for (const [group, topics] of Object.entries(GROUPS))
-        work[`lag:${group}`] = await lagOf(admin, { [group]: topics });
+      for (const [consumer, lag] of Object.entries(await this.view.lag())) work[`lag:${consumer}`] = lag;
     } catch (err) {
       // A broker that has just come back may not serve group offsets yet: not quiet, ask again.
       work.lag = `unknown (${(err as Error).message})`;
-    } finally {
-      await admin.disconnect();
     }
     return Object.entries(work)
       .filter(([, n]) => n !== 0)
@@ -219,13 +221,12 @@ export class FaultSystem {
       `SELECT id, aggregateid FROM outbox WHERE type = 'order.placed.v1' AND aggregateid = ANY($1::text[])`,
       [acked],
     );
-    const topic = await readAll(ORDER_EVENTS_TOPIC);
+    const topic = await this.view.published(ORDER_EVENTS_TOPIC);
     const placedCopies = new Map<string, number>(); // order id → copies of its order.placed.v1
     const onTopic = new Set<string>(); // event ids
     for (const m of topic) {
-      onTopic.add(String(m.headers?.id));
-      if (String(m.headers?.type) === 'order.placed.v1')
-        placedCopies.set(String(m.key), (placedCopies.get(String(m.key)) ?? 0) + 1);
+      onTopic.add(m.id);
+      if (m.type === 'order.placed.v1') placedCopies.set(m.key, (placedCopies.get(m.key) ?? 0) + 1);
     }
     const rowsPerOrder = new Map<string, number>();
     for (const r of outboxRows) rowsPerOrder.set(r.aggregateid, (rowsPerOrder.get(r.aggregateid) ?? 0) + 1);
@@ -241,8 +242,8 @@ export class FaultSystem {
     // Per order, the first copy of order.placed must precede the first copy of order.cancelled.
     const firstOffset = new Map<string, number>();
     for (const m of topic) {
-      const key = `${String(m.key)}/${String(m.headers?.type)}`;
-      if (!firstOffset.has(key)) firstOffset.set(key, Number(m.offset));
+      const key = `${m.key}/${m.type}`;
+      if (!firstOffset.has(key)) firstOffset.set(key, m.position);
     }
     const outOfOrder = cancelled.filter(
       (id) =>
@@ -322,17 +323,6 @@ async function pendingByPlace(): Promise<Record<string, number>> {
     queryDb('email', "SELECT count(*)::int AS n FROM outgoing_emails WHERE status = 'PENDING'"),
   ]);
   return { 'orders.outbox': orders.n, 'shipping.outbox': shipping.n, 'email.pending': email.n };
-}
-
-/** Messages the services' consumer groups have not committed yet, over all their topics. */
-export async function consumerLag(kafka: Kafka): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return await lagOf(admin, GROUPS);
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /** Outbox rows not yet published, in one service's database. */
