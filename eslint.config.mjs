@@ -22,6 +22,8 @@ const constraints = [
   { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:tooling', 'type:contracts', 'type:messaging'] },
   // The benchmark drives the messaging libraries on the project's infrastructure.
   { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:messaging', 'type:contracts', 'type:tooling'] },
+  // A tutorial's example uses the messaging libraries as a user would: nothing else from here.
+  { sourceTag: 'type:tutorial', onlyDependOnLibsWithTags: ['type:messaging'] },
 ];
 
 // Integration tests may use the project's infrastructure helpers; shipped code may not.

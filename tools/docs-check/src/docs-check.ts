@@ -21,6 +21,7 @@ const ports: Record<number, number> = {
   1025: settings.smtp.port,
   55432: settings.postgres.port,
   29092: settings.kafka.port,
+  5682: settings.rabbitmq.port,
   // The app that chapter 8 builds.
   3010: settings.servicePortBase + 9,
 };
