@@ -34,7 +34,9 @@ import { RabbitMqPublisher } from '@transactional-outbox/outbox/rabbitmq';
 
 const DATABASE_URL = required('DATABASE_URL');
 const RABBITMQ_URL = required('RABBITMQ_URL');
-const EXCHANGE = 'outbox.event.order'; // the relay's default destination for aggregate type "order"
+// Not the relay's default `outbox.event.<type>`: the services' queues on the same node are bound to those.
+const topicFor = (aggregateType: string) => `tutorial.event.${aggregateType}`;
+const EXCHANGE = topicFor('order');
 const CONSUMER = 'tutorial-shipping'; // the inbox's dedup scope, and part of the queue's name
 const topology = inboxQueueTopology(EXCHANGE, CONSUMER);
 const quiet: InboxLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -155,6 +157,7 @@ async function main(): Promise<void> {
   // 3. The relay: sends, waits for the confirm, then marks the row published.
   const admin = new OutboxAdmin(dataSource);
   const relay = new OutboxRelay(dataSource, new TellingPublisher(new RabbitMqPublisher(RABBITMQ_URL)), {
+    topicFor,
     pollIntervalMs: 100,
     maxAttempts: 2,
     retryBackoffMs: 100,
