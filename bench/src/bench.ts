@@ -9,12 +9,15 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { infraDown, infraUp, ROOT_DIR } from '@shop/infra';
 import { formatTable, progress, ResultRow, writeJson } from './report';
-import { relayDrain } from './steps/relay-drain';
+import { kafkaDrain, relayDrain } from './steps/relay-drain';
+import { rabbitmqDrain } from './steps/rabbitmq-drain';
 import { httpThroughput } from './steps/http-throughput';
 import { placeOrderTps } from './steps/place-order-tps';
 import { commitToPublish } from './steps/commit-to-publish';
+import { rabbitmqCommitToPublish } from './steps/rabbitmq-commit-to-publish';
 import { commitToConsumed } from './steps/commit-to-consumed';
 import { consumerThroughput } from './steps/consumer-throughput';
+import { rabbitmqConsumerThroughput } from './steps/rabbitmq-consumer-throughput';
 import { idleCost } from './steps/idle-cost';
 import { tableHealth } from './steps/table-health';
 
@@ -46,10 +49,11 @@ async function main(): Promise<number> {
   progress(
     `${quick ? 'quick' : 'full'} run on ${cpus().length}× ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB`,
   );
-  const { started } = await infraUp();
+  const { started } = await infraUp({ rabbitmq: true });
   const rows: ResultRow[] = [];
   try {
-    rows.push(...(await relayDrain(sizes.backlog)));
+    rows.push(...(await relayDrain(kafkaDrain, sizes.backlog)));
+    rows.push(...(await relayDrain(rabbitmqDrain, sizes.backlog)));
     const http = await httpThroughput(sizes.httpSeconds);
     rows.push(...http.rows);
     const tx = await placeOrderTps(sizes.windowMs);
@@ -57,8 +61,10 @@ async function main(): Promise<number> {
     const latencyRate = tx.maxTps / 2;
     const publish = await commitToPublish(latencyRate, sizes.windowMs);
     rows.push(...publish.rows);
+    rows.push(...(await rabbitmqCommitToPublish(latencyRate, sizes.windowMs, publish)));
     rows.push(...(await commitToConsumed(Math.min(latencyRate, http.maxRate / 2), sizes.windowMs, publish.p99)));
     rows.push(...(await consumerThroughput(sizes.consumerMessages)));
+    rows.push(...(await rabbitmqConsumerThroughput(sizes.consumerMessages)));
     rows.push(...(await idleCost(sizes.idleMs)));
     rows.push(...(await tableHealth(sizes.health)));
   } finally {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { INFRA_DIR } from '@shop/infra';
 
@@ -39,31 +39,56 @@ export interface CpuSample {
   bench: number;
   postgres: number;
   kafka: number;
+  /** The RabbitMQ node; 0 when it is not running. */
+  rabbitmq: number;
 }
 
-/** CPU seconds used so far by this process, the native PostgreSQL cluster and the Kafka broker. */
+const rabbitmqPidFile = join(INFRA_DIR, 'rabbitmq/rabbitmq.pid');
+
+/** CPU seconds used so far by this process, the native PostgreSQL cluster and the brokers. */
 export function sampleCpu(): CpuSample {
   const usage = process.cpuUsage();
   let postgres = NaN;
   let kafka = NaN;
+  let rabbitmq = 0;
   try {
     postgres = postgresSeconds();
     kafka = cpuSecondsOf(readPid(join(INFRA_DIR, 'kafka/kafka.pid')));
+    if (existsSync(rabbitmqPidFile)) rabbitmq = cpuSecondsOf(readPid(rabbitmqPidFile)) || 0; // a stale file: 0
   } catch {
     // docker mode: no pid files here; the figures are left out
   }
-  return { bench: (usage.user + usage.system) / 1e6, postgres, kafka };
+  return { bench: (usage.user + usage.system) / 1e6, postgres, kafka, rabbitmq };
+}
+
+export const zeroCpu = (): CpuSample => ({ bench: 0, postgres: 0, kafka: 0, rabbitmq: 0 });
+
+/** Adds `s` to `sum` in place. */
+export function addCpu(sum: CpuSample, s: CpuSample): void {
+  sum.bench += s.bench;
+  sum.postgres += s.postgres;
+  sum.kafka += s.kafka;
+  sum.rabbitmq += s.rabbitmq;
 }
 
 export const cpuSince = (from: CpuSample): CpuSample => {
   const now = sampleCpu();
-  return { bench: now.bench - from.bench, postgres: now.postgres - from.postgres, kafka: now.kafka - from.kafka };
+  return {
+    bench: now.bench - from.bench,
+    postgres: now.postgres - from.postgres,
+    kafka: now.kafka - from.kafka,
+    rabbitmq: now.rabbitmq - from.rabbitmq,
+  };
 };
 
-export const cpuTotal = (s: CpuSample) => s.bench + s.postgres + s.kafka;
+/** Both brokers count wherever they run: an idle one costs either side of a comparison alike. */
+export const cpuTotal = (s: CpuSample) => s.bench + s.postgres + s.kafka + s.rabbitmq;
+
+const msPer = (seconds: number, per: number) => ((seconds / per) * 1000).toFixed(2);
 
 export const describeCpu = (s: CpuSample, per: number, unit: string) =>
-  `CPU per ${unit}: node ${((s.bench / per) * 1000).toFixed(2)} ms, postgres ${((s.postgres / per) * 1000).toFixed(2)} ms, kafka ${((s.kafka / per) * 1000).toFixed(2)} ms`;
+  `CPU per ${unit}: node ${msPer(s.bench, per)} ms, postgres ${msPer(s.postgres, per)} ms, ` +
+  `kafka ${msPer(s.kafka, per)} ms, rabbitmq ${msPer(s.rabbitmq, per)} ms`;
 
 /** Busy CPU seconds of the whole machine so far, all cores (Linux /proc/stat). */
 export function machineBusySeconds(): number {

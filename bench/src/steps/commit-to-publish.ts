@@ -1,7 +1,7 @@
-import { Outbox, OutboxRelay } from '@transactional-outbox/outbox';
+import { Outbox, OutboxPublisher, OutboxRelay } from '@transactional-outbox/outbox';
 import { KafkaJsPublisher, outboxProducerConfig } from '@transactional-outbox/outbox/kafkajs';
 import { atMost, progress, ResultRow, row } from '../report';
-import { benchDatabase, createTopic, deleteTopics, kafka } from '../fixtures';
+import { BenchDatabase, benchDatabase, createTopic, deleteTopics, kafka } from '../fixtures';
 import { atRate, latencies, percentile, sleep } from '../stats';
 import { placeOrderTransaction } from './place-order';
 
@@ -9,7 +9,7 @@ import { placeOrderTransaction } from './place-order';
  * What the broker alone takes: one message at a time, sent and acknowledged (acks=all)
  * with the relay's producer settings. No relay can publish faster than this.
  */
-async function brokerAck(topic: string, count: number) {
+async function brokerAck(topic: string, count: number): Promise<Latency> {
   const producer = kafka.producer(outboxProducerConfig);
   await producer.connect();
   const samples: number[] = [];
@@ -27,63 +27,77 @@ async function brokerAck(topic: string, count: number) {
   return result;
 }
 
-export interface CommitToPublishResult {
-  rows: ResultRow[];
+export interface Latency {
+  p50: number;
   p99: number;
 }
 
+export interface CommitToPublishResult extends Latency {
+  rows: ResultRow[];
+}
+
 /**
- * Metric 3: from the commit of a place-order transaction to the broker's ack of its event,
- * at `rate` transactions per second, as order-service runs it: the relay in the writers'
- * process, woken after each commit. Then once more with polling only (the relay on its own
- * pool, which sees no commits, and no NOTIFY), to show what the wake-up buys.
+ * From the commit of a place-order transaction to the broker's ack of its event, at `rate`
+ * transactions per second, the relay publishing to `destination` through `publisher`. Woken:
+ * as order-service runs it, the relay in the writers' process, woken after each commit.
+ * Otherwise polling only: the relay on its own pool, which sees no commits, and no NOTIFY.
  */
+export async function measureCommitToPublish(
+  db: BenchDatabase,
+  publisher: OutboxPublisher,
+  destination: string,
+  options: { label: string; wake: boolean; rate: number; durationMs: number },
+): Promise<Latency> {
+  const { label, wake, rate, durationMs } = options;
+  const committedAt = new Map<string, number>();
+  const ackedAt = new Map<string, number>();
+  const relayDs = wake ? db.ds : await db.connect();
+  const relay = new OutboxRelay(relayDs, publisher, {
+    name: `bench-latency-${label}`,
+    topicFor: () => destination,
+    notifyChannel: wake ? 'outbox' : '',
+    hooks: {
+      afterPublish: (rows) => {
+        const now = performance.now();
+        for (const r of rows) ackedAt.set(r.id, now);
+      },
+    },
+  });
+  const outbox = wake ? new Outbox({ localRelay: relay }) : new Outbox({ notifyChannel: '' });
+  await relay.start();
+  while (!relay.isLeader) await sleep(10);
+  // The first publish connects the producer; it is not part of any transaction's latency.
+  await placeOrderTransaction(db.ds, outbox);
+  while (ackedAt.size === 0) await sleep(10);
+  ackedAt.clear();
+  progress(`commit→publish ${label}: ${Math.round(rate)} tx/s for ${durationMs / 1000}s`);
+  const { errors } = await atRate(rate, durationMs, async () => {
+    const id = await placeOrderTransaction(db.ds, outbox);
+    committedAt.set(id, performance.now());
+  });
+  if (errors.length > 0) throw errors[0];
+  const deadline = Date.now() + 15_000;
+  while (ackedAt.size < committedAt.size && Date.now() < deadline) await sleep(20);
+  await relay.stop();
+  const samples = latencies(committedAt, ackedAt);
+  if (samples.length < committedAt.size) throw new Error(`${committedAt.size - samples.length} events not published`);
+  const result = { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+  progress(`commit→publish ${label}: p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms`);
+  return result;
+}
+
+/** Metric 3 on Kafka: woken on commit, with polling only as the baseline. */
 export async function commitToPublish(rate: number, durationMs: number): Promise<CommitToPublishResult> {
   const db = await benchDatabase('bench_latency', 'orders');
   const topic = await createTopic('latency');
   try {
-    const measure = async (label: string, wake: boolean) => {
-      const committedAt = new Map<string, number>();
-      const ackedAt = new Map<string, number>();
-      const relayDs = wake ? db.ds : await db.connect();
-      const relay = new OutboxRelay(relayDs, new KafkaJsPublisher(kafka), {
-        name: `bench-latency-${label}`,
-        topicFor: () => topic,
-        notifyChannel: wake ? 'outbox' : '',
-        hooks: {
-          afterPublish: (rows) => {
-            const now = performance.now();
-            for (const r of rows) ackedAt.set(r.id, now);
-          },
-        },
-      });
-      const outbox = wake ? new Outbox({ localRelay: relay }) : new Outbox({ notifyChannel: '' });
-      await relay.start();
-      while (!relay.isLeader) await sleep(10);
-      // The first publish connects the producer; it is not part of any transaction's latency.
-      await placeOrderTransaction(db.ds, outbox);
-      while (ackedAt.size === 0) await sleep(10);
-      ackedAt.clear();
-      progress(`commit→publish ${label}: ${Math.round(rate)} tx/s for ${durationMs / 1000}s`);
-      const { errors } = await atRate(rate, durationMs, async () => {
-        const id = await placeOrderTransaction(db.ds, outbox);
-        committedAt.set(id, performance.now());
-      });
-      if (errors.length > 0) throw errors[0];
-      const deadline = Date.now() + 15_000;
-      while (ackedAt.size < committedAt.size && Date.now() < deadline) await sleep(20);
-      await relay.stop();
-      const samples = latencies(committedAt, ackedAt);
-      if (samples.length < committedAt.size)
-        throw new Error(`${committedAt.size - samples.length} events not published`);
-      const result = { p50: percentile(samples, 50), p99: percentile(samples, 99) };
-      progress(`commit→publish ${label}: p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms`);
-      return result;
-    };
+    const measure = (label: string, wake: boolean) =>
+      measureCommitToPublish(db, new KafkaJsPublisher(kafka), topic, { label, wake, rate, durationMs });
     const woken = await measure('woken on commit', true);
     const polling = await measure('polling only', false);
     const ack = await brokerAck(topic, 300);
     return {
+      p50: woken.p50,
       p99: woken.p99,
       rows: [
         row('3. commit→publish p50 (baseline: polling only)', woken.p50, polling.p50, 'ms', '≤ 5 ms', atMost(5)),

@@ -1,54 +1,12 @@
-import { Controller, Module } from '@nestjs/common';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { logLevel } from 'kafkajs';
 import { kafkaBrokers } from '@shop/infra';
-import { parseEventData, OrderPlacedV1, orderPlacedV1 } from '@shop/contracts';
-import { CreateInboxTable1764000000001 } from '@transactional-outbox/inbox';
+import { parseEventData, OrderPlacedV1 } from '@shop/contracts';
 import { KafkaInboxBroker } from '@transactional-outbox/inbox/kafkajs';
-import { createInboxMicroservice, InboxContext, InboxServer } from '@transactional-outbox/inbox/nest';
+import { createInboxMicroservice, InboxServer } from '@transactional-outbox/inbox/nest';
 import { atLeastRatio, progress, ResultRow, row } from '../report';
 import { benchDatabase, createTopic, deleteTopics, kafka, orderPlacedEvent } from '../fixtures';
-import { sleep } from '../stats';
-
-/** Messages per transaction, as the inbox's default transactionBatchSize. */
-const RUN = 100;
-
-/** The effect both consumers commit: a shipment-like row per order, as shipping-service writes. */
-const recordEffect = (manager: EntityManager, event: OrderPlacedV1) =>
-  manager.query('INSERT INTO effects (order_id, item_count) VALUES ($1, $2) ON CONFLICT (order_id) DO NOTHING', [
-    event.orderId,
-    event.items.reduce((n, i) => n + i.quantity, 0),
-  ]);
-
-@Controller()
-class EffectHandler {
-  @EventPattern(orderPlacedV1.type)
-  async handle(@Payload() event: OrderPlacedV1, @Ctx() ctx: InboxContext) {
-    await recordEffect(ctx.manager, event);
-  }
-}
-
-@Module({ controllers: [EffectHandler] })
-class EffectModule {}
-
-/** Handled messages per second from the first to the last, so group joining is not counted. */
-function rateOf(times: number[]): number {
-  return (times.length - 1) / ((times[times.length - 1] - times[0]) / 1000);
-}
-
-async function waitForCount(times: number[], count: number, label: string): Promise<void> {
-  const deadline = Date.now() + 600_000;
-  let lastReport = Date.now();
-  while (times.length < count) {
-    if (Date.now() > deadline) throw new Error(`${label}: ${times.length}/${count} handled after 10 min`);
-    if (Date.now() - lastReport > 5000) {
-      lastReport = Date.now();
-      progress(`consumer ${label}: ${times.length.toLocaleString('en-US')}/${count.toLocaleString('en-US')}`);
-    }
-    await sleep(20);
-  }
-}
+import { createConsumerTables, EffectModule, rateOf, recordEffect, RUN, waitForCount } from './consumer-effect';
 
 /** With the inbox: the library's transport, a transaction per run of a fetched batch, with its inbox rows. */
 async function withInbox(ds: DataSource, topic: string, count: number): Promise<number> {
@@ -120,9 +78,7 @@ export async function consumerThroughput(count: number): Promise<ResultRow[]> {
   const db = await benchDatabase('bench_consumer');
   const topic = await createTopic('consumer');
   try {
-    const runner = db.ds.createQueryRunner();
-    await new CreateInboxTable1764000000001().up(runner).finally(() => runner.release());
-    await db.ds.query('CREATE TABLE effects (order_id uuid PRIMARY KEY, item_count int NOT NULL)');
+    await createConsumerTables(db.ds);
     progress(`consumer: producing ${count.toLocaleString('en-US')} order.placed.v1 events`);
     const producer = kafka.producer();
     await producer.connect();

@@ -1,10 +1,10 @@
 import { Message } from 'kafkajs';
-import { OutboxRelay, PendingRow } from '@transactional-outbox/outbox';
+import { OutboxPublisher, OutboxRelay, PendingRow } from '@transactional-outbox/outbox';
 import { KafkaJsPublisher, outboxProducerConfig } from '@transactional-outbox/outbox/kafkajs';
 import { atLeastRatio, progress, ResultRow, row } from '../report';
 import { BenchDatabase, benchDatabase, createTopic, deleteTopics, kafka } from '../fixtures';
 import { sleep } from '../stats';
-import { cpuSince, CpuSample, cpuTotal, describeCpu, sampleCpu } from '../cpu';
+import { addCpu, cpuSince, CpuSample, cpuTotal, describeCpu, sampleCpu, zeroCpu } from '../cpu';
 
 const AGGREGATES = 1000;
 
@@ -43,104 +43,141 @@ function messagesOf(rows: PendingRow[]): Message[] {
   }));
 }
 
-async function rawSend(messages: Message[], batchSize: number): Promise<number> {
-  const topic = await createTopic('drain-raw');
-  try {
-    const producer = kafka.producer(outboxProducerConfig);
-    const t0 = performance.now();
-    await producer.connect();
-    for (let i = 0; i < messages.length; i += batchSize) {
-      await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages: messages.slice(i, i + batchSize) }] });
-    }
-    const seconds = (performance.now() - t0) / 1000;
-    await producer.disconnect();
-    return seconds;
-  } finally {
-    await deleteTopics([topic]);
-  }
+/** One broker's side of the drain: where the relay publishes, and the baseline that does without it. */
+export interface DrainBroker {
+  /** Appended to the rows' names ('' for Kafka, whose rows keep their names). */
+  label: string;
+  /** The baseline client, e.g. 'kafkajs'. */
+  client: string;
+  /** How the baseline sends, e.g. 'kafkajs sendBatch'. */
+  baseline: string;
+  /** A new destination (a topic, an exchange with a bound queue) and how to remove it. */
+  destination(prefix: string): Promise<{ name: string; remove(): Promise<void> }>;
+  publisher(): OutboxPublisher;
+  /**
+   * Builds the rows' messages as the relay would, before any clock starts; the returned
+   * send takes seconds from connecting to the last ack.
+   */
+  rawSender(rows: PendingRow[]): (destination: string, batchSize: number) => Promise<number>;
 }
 
-async function relaySend(db: BenchDatabase, count: number, batchSize: number): Promise<number> {
-  const topic = await createTopic('drain-relay');
-  try {
-    let published = 0;
-    let lastReport = performance.now();
-    const relay = new OutboxRelay(db.ds, new KafkaJsPublisher(kafka), {
-      name: 'bench-drain',
-      topicFor: () => topic,
-      batchSize,
-      notifyChannel: '',
-      hooks: {
-        afterPublish: (batch) => {
-          published += batch.length;
-          if (performance.now() - lastReport > 5000) {
-            lastReport = performance.now();
-            progress(`relay drain: ${published.toLocaleString('en-US')}/${count.toLocaleString('en-US')}`);
-          }
-        },
+export const kafkaDrain: DrainBroker = {
+  label: '',
+  client: 'kafkajs',
+  baseline: 'kafkajs sendBatch',
+  async destination(prefix) {
+    const topic = await createTopic(prefix);
+    return { name: topic, remove: () => deleteTopics([topic]) };
+  },
+  publisher: () => new KafkaJsPublisher(kafka),
+  rawSender(rows) {
+    const messages = messagesOf(rows);
+    return async (topic, batchSize) => {
+      const producer = kafka.producer(outboxProducerConfig);
+      const t0 = performance.now();
+      await producer.connect();
+      for (let i = 0; i < messages.length; i += batchSize) {
+        await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages: messages.slice(i, i + batchSize) }] });
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      await producer.disconnect();
+      return seconds;
+    };
+  },
+};
+
+async function relaySend(
+  db: BenchDatabase,
+  publisher: OutboxPublisher,
+  destination: string,
+  count: number,
+  batchSize: number,
+): Promise<number> {
+  let published = 0;
+  let lastReport = performance.now();
+  const relay = new OutboxRelay(db.ds, publisher, {
+    name: 'bench-drain',
+    topicFor: () => destination,
+    batchSize,
+    notifyChannel: '',
+    hooks: {
+      afterPublish: (batch) => {
+        published += batch.length;
+        if (performance.now() - lastReport > 5000) {
+          lastReport = performance.now();
+          progress(`relay drain: ${published.toLocaleString('en-US')}/${count.toLocaleString('en-US')}`);
+        }
       },
-    });
-    const t0 = performance.now();
-    await relay.start();
-    while (published < count) await sleep(2);
-    // The clock stops when the last batch is marked published, as the relay's work ends there.
-    while ((await db.ds.query('SELECT 1 FROM outbox WHERE published_at IS NULL LIMIT 1')).length > 0) await sleep(2);
-    const seconds = (performance.now() - t0) / 1000;
-    await relay.stop();
+    },
+  });
+  const t0 = performance.now();
+  await relay.start();
+  while (published < count) await sleep(2);
+  // The clock stops when the last batch is marked published, as the relay's work ends there.
+  while ((await db.ds.query('SELECT 1 FROM outbox WHERE published_at IS NULL LIMIT 1')).length > 0) await sleep(2);
+  const seconds = (performance.now() - t0) / 1000;
+  await relay.stop();
+  return seconds;
+}
+
+/** Runs `fn` with a new destination of `broker` and the CPU it used meanwhile added to `sum`. */
+async function timed(
+  broker: DrainBroker,
+  prefix: string,
+  sum: CpuSample,
+  fn: (destination: string) => Promise<number>,
+) {
+  const destination = await broker.destination(prefix);
+  try {
+    const cpu = sampleCpu();
+    const seconds = await fn(destination.name);
+    addCpu(sum, cpuSince(cpu));
     return seconds;
   } finally {
-    await deleteTopics([topic]);
+    await destination.remove();
   }
 }
 
 /**
- * Metric 1: the relay draining a backlog vs kafkajs sendBatch of the same messages, with
- * the relay's producer settings and batch size. Two alternating rounds, so load from
+ * Metric 1: the relay draining a backlog vs the broker's client sending the same messages,
+ * with the relay's producer settings and batch size. Two alternating rounds, so load from
  * elsewhere on the machine falls on both sides alike.
  */
-export async function relayDrain(count: number, bytes = 500, rounds = 2): Promise<ResultRow[]> {
+export async function relayDrain(broker: DrainBroker, count: number, bytes = 500, rounds = 2): Promise<ResultRow[]> {
   const db = await benchDatabase('bench_drain');
   const batchSize = 500;
+  const name = `relay drain${broker.label}`;
   let rawSeconds = 0;
   let relaySeconds = 0;
-  const rawCpu: CpuSample = { bench: 0, postgres: 0, kafka: 0 };
-  const relayCpu: CpuSample = { bench: 0, postgres: 0, kafka: 0 };
-  const add = (sum: CpuSample, s: CpuSample) => {
-    sum.bench += s.bench;
-    sum.postgres += s.postgres;
-    sum.kafka += s.kafka;
-  };
+  const rawCpu = zeroCpu();
+  const relayCpu = zeroCpu();
   try {
     for (let round = 1; round <= rounds; round++) {
-      progress(
-        `relay drain ${round}/${rounds}: a backlog of ${count.toLocaleString('en-US')} events of ${bytes} bytes`,
-      );
+      progress(`${name} ${round}/${rounds}: a backlog of ${count.toLocaleString('en-US')} events of ${bytes} bytes`);
       await db.ds.query('TRUNCATE outbox');
       await fillBacklog(db.ds, count, bytes);
       await db.ds.query('VACUUM ANALYZE outbox');
       const rows: PendingRow[] = await db.ds.query(
         `SELECT id, seq, aggregatetype, aggregateid, type, payload::text AS payload, headers FROM outbox ORDER BY seq`,
       );
-      const messages = messagesOf(rows);
-      if (messages.some((m) => Buffer.byteLength(String(m.value)) !== bytes)) throw new Error('message size is off');
-      let cpu = sampleCpu();
-      const raw = await rawSend(messages, batchSize);
-      add(rawCpu, cpuSince(cpu));
-      cpu = sampleCpu();
-      const relay = await relaySend(db, count, batchSize);
-      add(relayCpu, cpuSince(cpu));
+      if (rows.some((r) => Buffer.byteLength(r.payload) !== bytes)) throw new Error('message size is off');
+      const send = broker.rawSender(rows);
+      const raw = await timed(broker, 'drain-raw', rawCpu, (destination) => send(destination, batchSize));
+      const relay = await timed(broker, 'drain-relay', relayCpu, (destination) =>
+        relaySend(db, broker.publisher(), destination, count, batchSize),
+      );
       progress(
-        `relay drain ${round}/${rounds}: kafkajs ${Math.round(count / raw)} msg/s, relay ${Math.round(count / relay)} msg/s`,
+        `${name} ${round}/${rounds}: ${broker.client} ${Math.round(count / raw)} msg/s, relay ${Math.round(count / relay)} msg/s`,
       );
       rawSeconds += raw;
       relaySeconds += relay;
     }
     const total = count * rounds;
-    progress(`relay drain, kafkajs ${describeCpu(rawCpu, total / 1000, '1k messages')}`);
-    progress(`relay drain, relay ${describeCpu(relayCpu, total / 1000, '1k messages')}`);
+    progress(`${name}, ${broker.client} ${describeCpu(rawCpu, total / 1000, '1k messages')}`);
+    progress(`${name}, relay ${describeCpu(relayCpu, total / 1000, '1k messages')}`);
     return [
       row(
-        '1. CPU per 1k messages, all processes (baseline: kafkajs)',
+        `1. CPU per 1k messages${broker.label}, all processes (baseline: ${broker.client})`,
         (cpuTotal(relayCpu) / total) * 1e6,
         (cpuTotal(rawCpu) / total) * 1e6,
         'ms',
@@ -148,7 +185,7 @@ export async function relayDrain(count: number, bytes = 500, rounds = 2): Promis
         undefined,
       ),
       row(
-        '1. relay drain throughput (baseline: kafkajs sendBatch)',
+        `1. relay drain throughput${broker.label} (baseline: ${broker.baseline})`,
         total / relaySeconds,
         total / rawSeconds,
         'msg/s',
