@@ -9,7 +9,7 @@ import {
   TcpProxy,
   waitFor,
 } from '@shop/infra';
-import { expectClean, FaultSystem, pendingOutbox, PlacedOrder, SERVICES } from './fault-system';
+import { expectClean, FaultSystem, pendingOutbox, PlacedOrder, SERVICES, timedHealth } from './fault-system';
 
 /**
  * Fault matrix, broker and network: the broker killed, bounced, frozen, cut off and slowed,
@@ -162,28 +162,4 @@ describe('fault matrix: the broker and the network', () => {
     expectClean(f);
     expect(f.duplicateEmailDeliveries).toBe(0);
   }, 420_000);
-
-  /** Readiness and diagnostics of one service, with how long each took to answer. */
-  async function timedHealth(url: string) {
-    const timed = async (path: string) => {
-      const t0 = Date.now();
-      const res = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(60_000) });
-      return { status: res.status, body: (await res.json()) as Diagnostics, ms: Date.now() - t0 };
-    };
-    const [ready, diagnostics] = await Promise.all([timed('/health/ready'), timed('/health/diagnostics')]);
-    return {
-      ready: ready.status,
-      readyMs: ready.ms,
-      diagnostics: diagnostics.status,
-      diagnosticsMs: diagnostics.ms,
-      status: diagnostics.body.status,
-      kafka: diagnostics.body.details?.kafka?.status,
-      inbox: diagnostics.body.details?.inbox?.status,
-    };
-  }
 });
-
-interface Diagnostics {
-  status: string;
-  details?: Record<string, { status: string }>;
-}

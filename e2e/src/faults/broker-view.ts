@@ -3,7 +3,7 @@ import { Channel, ChannelModel, connect, ConsumeMessage } from 'amqplib';
 import { Kafka } from 'kafkajs';
 import { deadLetterTopicFor } from '@transactional-outbox/inbox';
 import { declareInboxQueue, inboxQueueTopology } from '@transactional-outbox/inbox/rabbitmq';
-import { consumerLag as lagOf, rabbitmqUrl, readWholeTopic, sleep } from '@shop/infra';
+import { consumerLag as lagOf, publishToTopic, rabbitmqUrl, readWholeTopic, sleep } from '@shop/infra';
 
 /** One copy of an event as the broker got it; `position` orders the copies of one aggregate. */
 export interface PublishedEvent {
@@ -15,6 +15,8 @@ export interface PublishedEvent {
   readonly headers: Record<string, string>;
 }
 
+export type OutgoingMessage = Parameters<typeof publishToTopic>[1][number];
+
 /** What the fault harness reads from a broker: every copy published, and what consumers have not acknowledged. */
 export interface BrokerView {
   /** Prepares reading what is published from now on. */
@@ -25,10 +27,7 @@ export interface BrokerView {
   /** The dead letters of every consumer (on RabbitMQ taken off their queues). */
   deadLetters(): Promise<PublishedEvent[]>;
   /** Publishes as the relay does (Kafka: keyed; RabbitMQ: routed by the `type` header), each acknowledged. */
-  publish(
-    source: string,
-    messages: { key: string; value: Buffer | string; headers: Record<string, string> }[],
-  ): Promise<void>;
+  publish(source: string, messages: OutgoingMessage[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -72,14 +71,8 @@ export class KafkaView implements BrokerView {
     return (await Promise.all([...topics].map((topic) => this.published(deadLetterTopicFor(topic))))).flat();
   }
 
-  async publish(topic: string, messages: { key: string; value: Buffer | string; headers: Record<string, string> }[]) {
-    const producer = this.kafka.producer();
-    await producer.connect();
-    try {
-      await producer.send({ topic, acks: -1, messages });
-    } finally {
-      await producer.disconnect();
-    }
+  publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    return publishToTopic(topic, messages, 'kafka');
   }
 
   close(): Promise<void> {
@@ -147,24 +140,8 @@ export class RabbitMqView implements BrokerView {
     return letters;
   }
 
-  async publish(
-    exchange: string,
-    messages: { key: string; value: Buffer | string; headers: Record<string, string> }[],
-  ) {
-    const connection = await connect(rabbitmqUrl(), { timeout: 5_000 });
-    try {
-      const channel = await connection.createConfirmChannel();
-      for (const { value, headers } of messages)
-        channel.publish(exchange, headers.type ?? '', Buffer.from(value), {
-          persistent: true,
-          mandatory: true,
-          messageId: headers.id,
-          headers,
-        });
-      await channel.waitForConfirms();
-    } finally {
-      await connection.close().catch(() => undefined);
-    }
+  publish(exchange: string, messages: OutgoingMessage[]): Promise<void> {
+    return publishToTopic(exchange, messages, 'rabbitmq');
   }
 
   async lag(): Promise<Record<string, number>> {

@@ -302,6 +302,32 @@ export class FaultSystem {
   }
 }
 
+/** Readiness and diagnostics of one service, with how long each took to answer. */
+export async function timedHealth(url: string) {
+  const timed = async (path: string) => {
+    const t0 = Date.now();
+    const res = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(60_000) });
+    return { status: res.status, body: (await res.json()) as Diagnostics, ms: Date.now() - t0 };
+  };
+  const [ready, diagnostics] = await Promise.all([timed('/health/ready'), timed('/health/diagnostics')]);
+  const details = diagnostics.body.details;
+  return {
+    ready: ready.status,
+    readyMs: ready.ms,
+    diagnostics: diagnostics.status,
+    diagnosticsMs: diagnostics.ms,
+    status: diagnostics.body.status,
+    kafka: details?.kafka?.status,
+    rabbitmq: details?.rabbitmq?.status,
+    inbox: details?.inbox?.status,
+  };
+}
+
+interface Diagnostics {
+  status: string;
+  details?: Record<string, { status: string }>;
+}
+
 /** A scenario's figures on one `reconcile[<label>]: k=v …` line, as docs/reliability.md quotes them. */
 export function printFigures(label: string, figures: Record<string, number>): void {
   console.log(

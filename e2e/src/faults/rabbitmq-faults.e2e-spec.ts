@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC, SUBSCRIPTIONS } from '@shop/contracts';
 import { inboxQueueTopology } from '@transactional-outbox/inbox/rabbitmq';
 import { killRabbitmq, pauseRabbitmq, resumeRabbitmq, sleep, startRabbitmq } from '@shop/infra';
-import { expectClean, FaultSystem, PlacedOrder, SERVICES } from './fault-system';
+import { expectClean, FaultSystem, PlacedOrder, SERVICES, timedHealth } from './fault-system';
 
 /**
  * The fault subset on RabbitMQ: the services run with BROKER=rabbitmq and each scenario is
@@ -175,30 +175,7 @@ describe('fault matrix on RabbitMQ', () => {
     expect(f.cancelled).toBeGreaterThan(10);
     expect(f.duplicateEmailDeliveries).toBe(0);
   }, 300_000);
-
-  /** Readiness and diagnostics of one service, with how long each took to answer. */
-  async function timedHealth(url: string) {
-    const timed = async (path: string) => {
-      const t0 = Date.now();
-      const res = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(60_000) });
-      return { status: res.status, body: (await res.json()) as Diagnostics, ms: Date.now() - t0 };
-    };
-    const [ready, diagnostics] = await Promise.all([timed('/health/ready'), timed('/health/diagnostics')]);
-    return {
-      ready: ready.status,
-      readyMs: ready.ms,
-      diagnostics: diagnostics.status,
-      diagnosticsMs: diagnostics.ms,
-      status: diagnostics.body.status,
-      rabbitmq: diagnostics.body.details?.rabbitmq?.status,
-    };
-  }
 });
-
-interface Diagnostics {
-  status: string;
-  details?: Record<string, { status: string }>;
-}
 
 const typeOf = (value: string): string => {
   try {

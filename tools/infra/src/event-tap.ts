@@ -61,14 +61,16 @@ export async function tapDeadLetters(topic: string, consumers: readonly string[]
 }
 
 /**
- * Publishes messages to a topic as the relay does on the broker of this run: Kafka with the
- * key, RabbitMQ to the exchange with the event type as routing key; each confirmed.
+ * Publishes messages to a topic as the relay does on the broker of this run (or the one
+ * named): Kafka with the key, RabbitMQ to the exchange with the event type as routing key;
+ * each confirmed.
  */
 export async function publishToTopic(
   topic: string,
   messages: { key: string; value: Buffer | string; headers: Record<string, string> }[],
+  broker = settings.broker,
 ): Promise<void> {
-  if (settings.broker === 'kafka') {
+  if (broker === 'kafka') {
     const producer = new Kafka({ clientId: 'e2e', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).producer();
     await producer.connect();
     try {
