@@ -2,9 +2,9 @@
 import { Controller, Module } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { DataSource, EntityManager } from 'typeorm';
-import { OrderPlacedV1, orderPlacedV1 } from '@shop/contracts';
-import { CreateInboxTable1764000000001 } from '@transactional-outbox/inbox';
-import { InboxContext } from '@transactional-outbox/inbox/nest';
+import { OrderPlacedV1, orderPlacedV1, parseEventData } from '@shop/contracts';
+import { CreateInboxTable1764000000001, InboxBroker } from '@transactional-outbox/inbox';
+import { createInboxMicroservice, InboxContext, InboxServer } from '@transactional-outbox/inbox/nest';
 import { progress } from '../report';
 import { sleep } from '../stats';
 
@@ -60,4 +60,24 @@ export async function waitForCount(
     }
     await sleep(20);
   }
+}
+
+/** With the inbox: the library's transport on `broker`, defaults otherwise; the rate of its commits. */
+export async function inboxRate(ds: DataSource, broker: InboxBroker, count: number, label: string): Promise<number> {
+  const times: number[] = [];
+  const server = new InboxServer({
+    consumer: 'bench-inbox',
+    broker,
+    dataSource: ds,
+    validate: parseEventData,
+    hooks: { afterTransactionCommit: () => void times.push(performance.now()) },
+  });
+  const app = await createInboxMicroservice(EffectModule, server, { logger: false });
+  await app.listen();
+  try {
+    await waitForCount(times, count, label);
+  } finally {
+    await app.close();
+  }
+  return rateOf(times);
 }

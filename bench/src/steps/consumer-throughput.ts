@@ -3,33 +3,21 @@ import { logLevel } from 'kafkajs';
 import { kafkaBrokers } from '@shop/infra';
 import { parseEventData, OrderPlacedV1 } from '@shop/contracts';
 import { KafkaInboxBroker } from '@transactional-outbox/inbox/kafkajs';
-import { createInboxMicroservice, InboxServer } from '@transactional-outbox/inbox/nest';
 import { atLeastRatio, progress, ResultRow, row } from '../report';
 import { benchDatabase, createTopic, deleteTopics, kafka, orderPlacedEvent } from '../fixtures';
-import { createConsumerTables, EffectModule, rateOf, recordEffect, RUN, waitForCount } from './consumer-effect';
+import { createConsumerTables, inboxRate, rateOf, recordEffect, RUN, waitForCount } from './consumer-effect';
 
 /** With the inbox: the library's transport, a transaction per run of a fetched batch, with its inbox rows. */
-async function withInbox(ds: DataSource, topic: string, count: number): Promise<number> {
-  const times: number[] = [];
-  const server = new InboxServer({
-    consumer: 'bench-inbox',
-    broker: new KafkaInboxBroker({
+const withInbox = (ds: DataSource, topic: string, count: number) =>
+  inboxRate(
+    ds,
+    new KafkaInboxBroker({
       kafka: { clientId: 'bench-inbox', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING },
       topics: [topic],
     }),
-    dataSource: ds,
-    validate: parseEventData,
-    hooks: { afterTransactionCommit: () => void times.push(performance.now()) },
-  });
-  const app = await createInboxMicroservice(EffectModule, server, { logger: false });
-  await app.listen();
-  try {
-    await waitForCount(times, count, 'with inbox');
-  } finally {
-    await app.close();
-  }
-  return rateOf(times);
-}
+    count,
+    'with inbox',
+  );
 
 /**
  * Without: the same consumer settings, validation, transactions (one per run of up to 100

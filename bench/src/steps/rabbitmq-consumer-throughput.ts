@@ -3,11 +3,10 @@ import { DataSource } from 'typeorm';
 import { rabbitmqUrl } from '@shop/infra';
 import { parseEventData, OrderPlacedV1 } from '@shop/contracts';
 import { declareInboxQueue, inboxQueueTopology, RabbitMqInboxBroker } from '@transactional-outbox/inbox/rabbitmq';
-import { createInboxMicroservice, InboxServer } from '@transactional-outbox/inbox/nest';
 import { progress, ResultRow, row } from '../report';
 import { benchDatabase, orderPlacedEvent } from '../fixtures';
 import { rabbitmqChannel, removeRabbitmq } from '../rabbitmq';
-import { createConsumerTables, EffectModule, rateOf, recordEffect, RUN, waitForCount } from './consumer-effect';
+import { createConsumerTables, inboxRate, rateOf, recordEffect, RUN, waitForCount } from './consumer-effect';
 
 const CONSUMERS = ['bench-inbox', 'bench-plain'];
 
@@ -38,24 +37,13 @@ async function fillQueues(exchange: string, count: number): Promise<void> {
 }
 
 /** With the inbox: the library's transport on its RabbitMQ broker, defaults otherwise. */
-async function withInbox(ds: DataSource, exchange: string, count: number): Promise<number> {
-  const times: number[] = [];
-  const server = new InboxServer({
-    consumer: 'bench-inbox',
-    broker: new RabbitMqInboxBroker({ url: rabbitmqUrl(), exchanges: [exchange], prefetch: PREFETCH }),
-    dataSource: ds,
-    validate: parseEventData,
-    hooks: { afterTransactionCommit: () => void times.push(performance.now()) },
-  });
-  const app = await createInboxMicroservice(EffectModule, server, { logger: false });
-  await app.listen();
-  try {
-    await waitForCount(times, count, 'with inbox, RabbitMQ');
-  } finally {
-    await app.close();
-  }
-  return rateOf(times);
-}
+const withInbox = (ds: DataSource, exchange: string, count: number) =>
+  inboxRate(
+    ds,
+    new RabbitMqInboxBroker({ url: rabbitmqUrl(), exchanges: [exchange], prefetch: PREFETCH }),
+    count,
+    'with inbox, RabbitMQ',
+  );
 
 /**
  * Without: amqplib on the same kind of queue with the same prefetch, handing over what arrived
