@@ -59,6 +59,11 @@ export interface DrainBroker {
    * send takes seconds from connecting to the last ack.
    */
   rawSender(rows: PendingRow[]): (destination: string, batchSize: number) => Promise<number>;
+  /**
+   * A client that never waits for a whole batch (the relay must, to mark its rows): a context
+   * row, the price of batch-at-a-time on this broker.
+   */
+  streaming?: { baseline: string; sender: DrainBroker['rawSender'] };
 }
 
 export const kafkaDrain: DrainBroker = {
@@ -149,6 +154,7 @@ export async function relayDrain(broker: DrainBroker, count: number, bytes = 500
   const name = `relay drain${broker.label}`;
   let rawSeconds = 0;
   let relaySeconds = 0;
+  let streamingSeconds = 0;
   const rawCpu = zeroCpu();
   const relayCpu = zeroCpu();
   try {
@@ -163,6 +169,8 @@ export async function relayDrain(broker: DrainBroker, count: number, bytes = 500
       if (rows.some((r) => Buffer.byteLength(r.payload) !== bytes)) throw new Error('message size is off');
       const send = broker.rawSender(rows);
       const raw = await timed(broker, 'drain-raw', rawCpu, (destination) => send(destination, batchSize));
+      const stream = broker.streaming?.sender(rows);
+      if (stream) streamingSeconds += await timed(broker, 'drain-stream', zeroCpu(), (d) => stream(d, batchSize));
       const relay = await timed(broker, 'drain-relay', relayCpu, (destination) =>
         relaySend(db, broker.publisher(), destination, count, batchSize),
       );
@@ -192,6 +200,18 @@ export async function relayDrain(broker: DrainBroker, count: number, bytes = 500
         '≥ 0.75×',
         atLeastRatio(0.75),
       ),
+      ...(broker.streaming
+        ? [
+            row(
+              `1. relay drain throughput${broker.label} (baseline: ${broker.streaming.baseline})`,
+              total / relaySeconds,
+              total / streamingSeconds,
+              'msg/s',
+              'context',
+              undefined,
+            ),
+          ]
+        : []),
     ];
   } finally {
     await db.drop();
