@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { connect } from 'amqplib';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { register } from 'prom-client';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
 import { createTestDatabase, kafkaBrokers, rabbitmqUrl } from '@shop/infra';
 import { loadOrderServiceConfig } from './config';
 import { createOrderServiceApp } from './create-app';
@@ -121,6 +123,18 @@ describe('order-service health (real PostgreSQL)', () => {
       expect((await timed(there, '/metrics')).text).toMatch(/^rabbitmq_broker_reachable 1$/m);
     } finally {
       await there.close();
+      await deleteQueues(`${SHIPMENT_EVENTS_TOPIC}.health-it`, `${SHIPMENT_EVENTS_TOPIC}.health-it.dlt`);
     }
   });
 });
+
+/** Left behind, a durable queue bound to the exchange would collect every later shipment event on the node. */
+async function deleteQueues(...queues: string[]) {
+  const connection = await connect(rabbitmqUrl());
+  try {
+    const channel = await connection.createChannel();
+    for (const queue of queues) await channel.deleteQueue(queue);
+  } finally {
+    await connection.close();
+  }
+}
