@@ -15,19 +15,11 @@ import {
   crashPostgres,
   infraDown,
   infraUp,
-  killBroker,
-  killRabbitmq,
-  pauseBroker,
-  pauseRabbitmq,
   rabbitmqUrl,
-  resumeBroker,
-  resumeRabbitmq,
   ROOT_DIR,
   settings,
   sleep,
-  startBroker,
   startPostgres,
-  startRabbitmq,
   TcpProxy,
 } from '@shop/infra';
 import { FaultSystem, Figures, pendingEverywhere, PlacedOrder } from '../faults/fault-system';
@@ -50,12 +42,6 @@ const brokerName = brokerArg >= 0 ? process.argv[brokerArg + 1] : 'kafka';
 if (brokerName !== 'kafka' && brokerName !== 'rabbitmq') throw new Error('--broker must be kafka or rabbitmq');
 const broker: 'kafka' | 'rabbitmq' = brokerName;
 process.env.BROKER = broker; // for tools/infra: the services' environment and the queues infraUp declares
-
-/** The broker's own faults, whichever it is. */
-const brokerControl =
-  broker === 'kafka'
-    ? { kill: killBroker, start: startBroker, pause: pauseBroker, resume: resumeBroker }
-    : { kill: killRabbitmq, start: startRabbitmq, pause: pauseRabbitmq, resume: resumeRabbitmq };
 
 const rate = option('rate', 40);
 const durationS = option('duration', 250);
@@ -224,17 +210,17 @@ function faultCatalogue(
     {
       kind: 'broker-sigkill',
       run: async () => {
-        await brokerControl.kill();
+        await system.brokerControl.kill();
         await sleep(between(3000, 10_000));
-        await brokerControl.start();
+        await system.brokerControl.start();
       },
     },
     {
       kind: 'broker-sigstop',
       run: async () => {
-        brokerControl.pause();
+        system.brokerControl.pause();
         await sleep(between(3000, 15_000));
-        brokerControl.resume();
+        system.brokerControl.resume();
       },
     },
     {

@@ -1,15 +1,5 @@
-import {
-  killBroker,
-  pauseBroker,
-  resumeBroker,
-  settings,
-  sleep,
-  startBroker,
-  stopBroker,
-  TcpProxy,
-  waitFor,
-} from '@shop/infra';
-import { expectClean, FaultSystem, pendingOutbox, PlacedOrder, SERVICES, timedHealth } from './fault-system';
+import { killBroker, settings, sleep, startBroker, stopBroker, TcpProxy, waitFor } from '@shop/infra';
+import { expectClean, FaultSystem, pendingOutbox, PlacedOrder, timedHealth } from './fault-system';
 
 /**
  * Fault matrix, broker and network: the broker killed, bounced, frozen, cut off and slowed,
@@ -70,18 +60,7 @@ describe('fault matrix: the broker and the network', () => {
   }, 420_000);
 
   it('3. broker paused for 40 s (SIGSTOP), then resumed; health answers within its timeout, readiness stays', async () => {
-    const before = await system.placeOrders(10, 2);
-    pauseBroker();
-    let orders: typeof before;
-    const health: Awaited<ReturnType<typeof timedHealth>>[] = [];
-    try {
-      orders = [...before, ...(await system.placeOrders(20, 2))];
-      const pausedAt = Date.now();
-      for (const name of SERVICES) health.push(await timedHealth(system.service(name).url));
-      await sleep(Math.max(0, 40_000 - (Date.now() - pausedAt)));
-    } finally {
-      resumeBroker();
-    }
+    const { orders, health } = await system.placeOrdersWhileFrozen();
     console.log(`health while the broker is frozen: ${JSON.stringify(health)}`);
     for (const h of health) {
       expect(h).toMatchObject({ ready: 200, diagnostics: 200, kafka: 'down', status: 'degraded' });

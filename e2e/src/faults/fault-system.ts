@@ -3,7 +3,15 @@ import { Kafka, logLevel } from 'kafkajs';
 import { ORDER_EVENTS_TOPIC, SUBSCRIPTIONS } from '@shop/contracts';
 import {
   kafkaBrokers,
+  killBroker,
+  killRabbitmq,
+  pauseBroker,
+  pauseRabbitmq,
   rabbitmqUrl,
+  resumeBroker,
+  resumeRabbitmq,
+  startBroker,
+  startRabbitmq,
   readMailbox,
   queryAsAdmin as queryDb,
   readWholeTopic as readAll,
@@ -62,12 +70,20 @@ export class FaultSystem {
   readonly kafka = new Kafka({ clientId: 'fault-harness', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
   /** What the broker got and what the consumers have not acknowledged. */
   readonly view: BrokerView;
+  /** The broker's own faults: SIGKILL and restart, SIGSTOP and SIGCONT. */
+  readonly brokerControl: { kill(): Promise<void>; start(): Promise<void>; pause(): void; resume(): void };
   private readonly brokerEnv: NodeJS.ProcessEnv;
 
   constructor(readonly broker: 'kafka' | 'rabbitmq' = 'kafka') {
-    this.view =
-      broker === 'kafka' ? new KafkaView(this.kafka, SUBSCRIPTIONS) : new RabbitMqView(SUBSCRIPTIONS, this.run);
-    this.brokerEnv = broker === 'kafka' ? { BROKER: 'kafka' } : { BROKER: 'rabbitmq', RABBITMQ_URL: rabbitmqUrl() };
+    if (broker === 'kafka') {
+      this.view = new KafkaView(this.kafka, SUBSCRIPTIONS);
+      this.brokerControl = { kill: killBroker, start: startBroker, pause: pauseBroker, resume: resumeBroker };
+      this.brokerEnv = { BROKER: 'kafka' };
+    } else {
+      this.view = new RabbitMqView(SUBSCRIPTIONS, this.run);
+      this.brokerControl = { kill: killRabbitmq, start: startRabbitmq, pause: pauseRabbitmq, resume: resumeRabbitmq };
+      this.brokerEnv = { BROKER: 'rabbitmq', RABBITMQ_URL: rabbitmqUrl() };
+    }
   }
 
   async startAll(): Promise<void> {
@@ -146,6 +162,25 @@ export class FaultSystem {
     };
     await Promise.all(Array.from({ length: opts.concurrency ?? 5 }, worker));
     return results;
+  }
+
+  /**
+   * Places orders before and while the broker is frozen for 40 s, asking every service's health
+   * meanwhile; the broker is resumed whatever happens.
+   */
+  async placeOrdersWhileFrozen() {
+    const before = await this.placeOrders(10, 2);
+    this.brokerControl.pause();
+    const health: Awaited<ReturnType<typeof timedHealth>>[] = [];
+    try {
+      const orders = [...before, ...(await this.placeOrders(20, 2))];
+      const pausedAt = Date.now();
+      for (const name of SERVICES) health.push(await timedHealth(this.service(name).url));
+      await sleep(Math.max(0, 40_000 - (Date.now() - pausedAt)));
+      return { orders, health };
+    } finally {
+      this.brokerControl.resume();
+    }
   }
 
   /** Cancels orders over HTTP; returns the ids the API confirmed (200). */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC, SUBSCRIPTIONS } from '@shop/contracts';
 import { inboxQueueTopology } from '@transactional-outbox/inbox/rabbitmq';
-import { killRabbitmq, pauseRabbitmq, resumeRabbitmq, sleep, startRabbitmq } from '@shop/infra';
-import { expectClean, FaultSystem, PlacedOrder, SERVICES, timedHealth } from './fault-system';
+import { sleep } from '@shop/infra';
+import { expectClean, FaultSystem, PlacedOrder, SERVICES } from './fault-system';
 
 /**
  * The fault subset on RabbitMQ: the services run with BROKER=rabbitmq and each scenario is
@@ -18,11 +18,11 @@ describe('fault matrix on RabbitMQ', () => {
   it('R1. node SIGKILLed during order placement, restarted after 20 s', async () => {
     const placing = system.placeOrders(40, 4);
     await sleep(300);
-    await killRabbitmq();
+    await system.brokerControl.kill();
     const killedAt = Date.now();
     const orders = await placing;
     await sleep(Math.max(0, 20_000 - (Date.now() - killedAt)));
-    await startRabbitmq();
+    await system.brokerControl.start();
     await system.quiesce(180_000);
     const f = await system.reconcile(orders, 'rabbitmq-sigkill');
     expectClean(f);
@@ -31,18 +31,7 @@ describe('fault matrix on RabbitMQ', () => {
   }, 300_000);
 
   it('R2. node frozen for 40 s (SIGSTOP), then resumed; health answers within its timeout, readiness stays', async () => {
-    const before = await system.placeOrders(10, 2);
-    pauseRabbitmq();
-    let orders: PlacedOrder[];
-    const health: Awaited<ReturnType<typeof timedHealth>>[] = [];
-    try {
-      orders = [...before, ...(await system.placeOrders(20, 2))];
-      const pausedAt = Date.now();
-      for (const name of SERVICES) health.push(await timedHealth(system.service(name).url));
-      await sleep(Math.max(0, 40_000 - (Date.now() - pausedAt)));
-    } finally {
-      resumeRabbitmq();
-    }
+    const { orders, health } = await system.placeOrdersWhileFrozen();
     console.log(`health while the node is frozen: ${JSON.stringify(health)}`);
     for (const h of health) {
       expect(h).toMatchObject({ ready: 200, diagnostics: 200, rabbitmq: 'down', status: 'degraded' });

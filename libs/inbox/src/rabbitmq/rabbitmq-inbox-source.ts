@@ -82,7 +82,8 @@ export class RabbitMqInboxSource implements InboxSource {
 
   resume(): void {
     this.paused = false;
-    for (const consumer of this.session?.consumers ?? []) this.kick(this.session as Session, consumer);
+    const session = this.session;
+    if (session) for (const consumer of session.consumers) this.kick(session, consumer);
   }
 
   lastContactAt(): number {
