@@ -5,12 +5,13 @@
 set -euo pipefail
 create() {
   psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
-    -v role="$1" -v password="$2" -v db="$3" <<'SQL'
-SELECT format('CREATE ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOCREATEDB NOCREATEROLE', :'role', :'password') \gexec
+    -v role="$1" -v password="$2" -v db="$3" -v replication="$4" <<'SQL'
+SELECT format('CREATE ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOCREATEDB NOCREATEROLE %s', :'role', :'password', :'replication') \gexec
 SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'role') \gexec
 SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'db') \gexec
 SQL
 }
-create order_service "${ORDER_DB_PASSWORD:-order_service_dev}" orders
-create shipping_service "${SHIPPING_DB_PASSWORD:-shipping_service_dev}" shipping
-create email_service "${EMAIL_DB_PASSWORD:-email_service_dev}" email
+# Producers may stream their WAL (the log-based relay, RELAY_MODE=logical).
+create order_service "${ORDER_DB_PASSWORD:-order_service_dev}" orders REPLICATION
+create shipping_service "${SHIPPING_DB_PASSWORD:-shipping_service_dev}" shipping REPLICATION
+create email_service "${EMAIL_DB_PASSWORD:-email_service_dev}" email NOREPLICATION

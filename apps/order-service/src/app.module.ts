@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { register } from 'prom-client';
 import { CreateInboxTable1764000000001 } from '@transactional-outbox/inbox';
 import { InboxHealthIndicator, InboxModule } from '@transactional-outbox/inbox/nest';
-import { CreateOutboxTable1764000000000 } from '@transactional-outbox/outbox';
+import { CreateOutboxPublication1764000000010, CreateOutboxTable1764000000000 } from '@transactional-outbox/outbox';
 import { OutboxHealthIndicator, OutboxModule } from '@transactional-outbox/outbox/nest';
 import { OutboxMetrics } from '@transactional-outbox/outbox/prometheus';
 import {
@@ -30,7 +30,12 @@ export class AppModule {
         TypeOrmModule.forRoot(
           postgresOptions(config, {
             entities: [OrderRecord, IdempotencyKeyRecord],
-            migrations: [CreateOutboxTable1764000000000, CreateInboxTable1764000000001, CreateOrders1764000000100],
+            migrations: [
+              CreateOutboxTable1764000000000,
+              CreateInboxTable1764000000001,
+              CreateOutboxPublication1764000000010,
+              CreateOrders1764000000100,
+            ],
           }),
         ),
         OutboxModule.forRootAsync({

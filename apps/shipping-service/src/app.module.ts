@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { register } from 'prom-client';
 import { CreateInboxTable1764000000001 } from '@transactional-outbox/inbox';
 import { InboxHealthIndicator, InboxModule } from '@transactional-outbox/inbox/nest';
-import { CreateOutboxTable1764000000000 } from '@transactional-outbox/outbox';
+import { CreateOutboxPublication1764000000010, CreateOutboxTable1764000000000 } from '@transactional-outbox/outbox';
 import { OutboxHealthIndicator, OutboxModule } from '@transactional-outbox/outbox/nest';
 import { OutboxMetrics } from '@transactional-outbox/outbox/prometheus';
 import {
@@ -29,7 +29,12 @@ export class AppModule {
         TypeOrmModule.forRoot(
           postgresOptions(config, {
             entities: [ShipmentRecord],
-            migrations: [CreateOutboxTable1764000000000, CreateInboxTable1764000000001, CreateShipments1764000000200],
+            migrations: [
+              CreateOutboxTable1764000000000,
+              CreateInboxTable1764000000001,
+              CreateOutboxPublication1764000000010,
+              CreateShipments1764000000200,
+            ],
           }),
         ),
         // The same outbox library as order-service: shipment events leave the same way.

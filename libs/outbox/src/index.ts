@@ -16,4 +16,9 @@ export {
   createOutboxTableMigration,
   createOutboxTableSql,
 } from './migration/create-outbox-table';
+export {
+  CreateOutboxPublication1764000000010,
+  createOutboxPublicationSql,
+  outboxPublicationName,
+} from './migration/create-outbox-publication';
 export { installPgErrorListener } from './pg-error-listener';

@@ -94,6 +94,12 @@ export async function startNativePostgres(): Promise<void> {
     // A test cluster: durability of the machine itself is not under test.
     '-c fsync=off',
     '-c shared_buffers=128MB',
+    // Log-based relays (RELAY_MODE=logical, Debezium) read the WAL through replication slots;
+    // a slot whose reader is away keeps WAL, up to this bound (then the slot is invalidated).
+    '-c wal_level=logical',
+    '-c max_replication_slots=20',
+    '-c max_wal_senders=20',
+    '-c max_slot_wal_keep_size=1GB',
   ].join(' ');
   pgCommand('pg_ctl', ['-D', dataDir(), '-o', options, '-l', postgresLog(), '-w', '-t', '60', 'start']);
   await waitFor('PostgreSQL', postgresAcceptsQueries, 30_000, postgresLog());

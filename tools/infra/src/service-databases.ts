@@ -4,7 +4,8 @@ import { adminConnection } from './native-postgres';
 
 /**
  * One database per service, owned by that service's login role, which has no other
- * rights: it can create its own tables (migrations) and touch nothing else.
+ * rights: it can create its own tables (migrations) and touch nothing else (the producers'
+ * roles may also stream WAL: see serviceDatabases).
  * Role names and passwords cannot be bound parameters in DDL, so they are quoted
  * with format() inside the server.
  */
@@ -18,10 +19,11 @@ export async function ensureServiceDatabases(): Promise<void> {
   const admin = new Client(adminConnection('postgres'));
   await admin.connect();
   try {
-    for (const { database, role, password } of serviceDatabases) {
+    for (const { database, role, password, replication } of serviceDatabases) {
       const roleExists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
       const verb = roleExists.rowCount === 0 ? 'CREATE' : 'ALTER';
-      await ddl(admin, `${verb} ROLE %I WITH LOGIN PASSWORD %L NOSUPERUSER NOCREATEDB NOCREATEROLE`, role, password);
+      const attributes = `NOSUPERUSER NOCREATEDB NOCREATEROLE ${replication ? 'REPLICATION' : 'NOREPLICATION'}`;
+      await ddl(admin, `${verb} ROLE %I WITH LOGIN PASSWORD %L ${attributes}`, role, password);
       const dbExists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
       if (dbExists.rowCount === 0) await ddl(admin, 'CREATE DATABASE %I OWNER %I', database, role);
       await ddl(admin, 'REVOKE ALL ON DATABASE %I FROM PUBLIC', database);

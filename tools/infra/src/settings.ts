@@ -67,14 +67,30 @@ export const settings = {
 } as const;
 
 /** One database and one login role per service; each role owns only its database. */
+/**
+ * One database and one login role per service; each role owns only its database. The roles
+ * of services with an outbox may also stream their database's WAL (REPLICATION), for the
+ * log-based relay (RELAY_MODE=logical) that runs in the service.
+ */
 export const serviceDatabases = [
-  { database: 'orders', role: 'order_service', password: process.env.ORDER_DB_PASSWORD ?? 'order_service_dev' },
+  {
+    database: 'orders',
+    role: 'order_service',
+    password: process.env.ORDER_DB_PASSWORD ?? 'order_service_dev',
+    replication: true,
+  },
   {
     database: 'shipping',
     role: 'shipping_service',
     password: process.env.SHIPPING_DB_PASSWORD ?? 'shipping_service_dev',
+    replication: true,
   },
-  { database: 'email', role: 'email_service', password: process.env.EMAIL_DB_PASSWORD ?? 'email_service_dev' },
+  {
+    database: 'email',
+    role: 'email_service',
+    password: process.env.EMAIL_DB_PASSWORD ?? 'email_service_dev',
+    replication: false,
+  },
 ] as const;
 
 export const kafkaBrokers = (): string[] => [`${settings.host}:${settings.kafka.port}`];
