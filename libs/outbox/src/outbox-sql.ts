@@ -72,6 +72,7 @@ export function outboxSql(options: OutboxTableOptions = {}) {
     table,
     // Outbox.add appends one `($1, …, $6)` per event.
     insert: `INSERT INTO ${outbox} (id, aggregatetype, aggregateid, type, payload, headers) VALUES `,
+    deleteInserted: `DELETE FROM ${outbox} WHERE id = ANY($1::uuid[])`,
     // $2: ids of rows in flight to the broker, left out (empty when none).
     // $3: the scan's frontier (see `frontier`): no row below it is pending or ever will be.
     claim: claimAfter(outbox, '$2::uuid[]'),
@@ -141,6 +142,18 @@ export function outboxSql(options: OutboxTableOptions = {}) {
          ORDER BY published_at LIMIT $2))
       RETURNING published_at)
     SELECT count(*)::int AS deleted, max(published_at)::text AS through FROM d`,
+    // The log-based relay parks a row it read from the WAL: in a table that keeps its rows
+    // the row is there; where rows are deleted as they are inserted, it comes back, parked.
+    park: `
+    INSERT INTO ${outbox} AS o (id, seq, aggregatetype, aggregateid, type, payload, headers, created_at,
+                                attempts, last_error, parked_at)
+    OVERRIDING SYSTEM VALUE
+    VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, left($10, 2000), clock_timestamp())
+    ON CONFLICT (id) DO UPDATE
+       SET attempts = excluded.attempts, last_error = excluded.last_error, parked_at = excluded.parked_at
+     WHERE o.published_at IS NULL`,
+    parkedAggregates: `
+    SELECT DISTINCT aggregatetype, aggregateid FROM ${outbox} WHERE parked_at IS NOT NULL AND published_at IS NULL`,
     deadRows: `SELECT n_dead_tup::float8 AS dead FROM pg_stat_user_tables WHERE relid = ${name}::regclass`,
     listParked: `
     SELECT id, seq, aggregatetype, aggregateid, type, attempts, last_error, created_at, parked_at

@@ -22,6 +22,12 @@ export interface OutboxOptions extends OutboxTableOptions {
   notifyChannel?: string;
   /** The relay in this process, if any: while it leads, it is woken in-process instead. */
   localRelay?: { readonly isLeader: boolean };
+  /**
+   * Delete the rows in the same transaction that inserts them, so the table stays empty.
+   * Only for a log-based relay (OutboxLogicalRelay with `markPublished: false`, Debezium),
+   * which reads the inserts from the WAL; the polling relay would never see them. Default false.
+   */
+  deleteAfterInsert?: boolean;
 }
 
 /**
@@ -64,6 +70,10 @@ export class Outbox {
       return `($${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}::jsonb, $${n}::jsonb)`;
     });
     await manager.query(this.sql.insert + rows.join(', '), params);
+    if (this.options.deleteAfterInsert) {
+      await manager.query(this.sql.deleteInserted, [list.map((e) => e.id)]);
+      return;
+    }
     markOutboxAdded(runner, this.sql.table.qualified);
     // NOTIFY is sent at commit and serialises committing transactions briefly, so it is
     // used only when no relay in this process leads (that one is woken after commit).

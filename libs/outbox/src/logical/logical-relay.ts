@@ -1,0 +1,392 @@
+import { ClientConfig } from 'pg';
+import { DataSource } from 'typeorm';
+import { backoffMs } from '../backoff';
+import { errorMessage } from '../logger';
+import { outboxPublicationName } from '../migration/create-outbox-publication';
+import { outboxSql, OutboxSql, PendingRow } from '../outbox-sql';
+import { OutboxPublisher, OutboxRecord, PublishResult } from '../publisher';
+import { BrokerUnavailableError, Drain } from '../relay/drain';
+import { OutboxRelayOptions, RelaySettings, relaySettings } from '../relay/relay-options';
+import { Retention } from '../relay/retention';
+import { ensureSlot } from './replication-slot';
+import { WalStream, WalTransaction } from './wal-stream';
+
+export interface OutboxLogicalRelayOptions extends OutboxRelayOptions {
+  /** The replication connection: the outbox's database, as a role with REPLICATION. */
+  connection: ClientConfig;
+  /** The permanent slot this relay reads. Default `outbox_relay` (`<schema>_<table>_relay` for another table). */
+  slotName?: string;
+  /**
+   * Mark rows published after the broker's acknowledgement, and delete them past retention,
+   * as the polling relay does. Default true; false where `Outbox` deletes rows as it inserts them.
+   */
+  markPublished?: boolean;
+}
+
+/** PostgreSQL's SQLSTATE when another connection streams the slot: this relay stands by. */
+const OBJECT_IN_USE = '55006';
+
+class StreamEnded extends Error {}
+
+/**
+ * Publishes the outbox's inserts as PostgreSQL's logical replication decodes them from the
+ * WAL (pgoutput, through the table's publication and a permanent slot): no polling, and
+ * transactions arrive in commit order. The slot's position is confirmed only after the
+ * broker acknowledged every row before it, so a restart resumes there: at least once, no gap.
+ *
+ * PostgreSQL lets one connection stream a slot: the relay that opens it leads; the others
+ * retry every `standbyRetryMs` and take over when the leader's connection ends.
+ */
+export class OutboxLogicalRelay {
+  private readonly settings: RelaySettings;
+  private readonly sql: OutboxSql;
+  private readonly slot: string;
+  private readonly publication: string;
+  private readonly markPublished: boolean;
+  private readonly catchUp: Drain;
+  private readonly retention: Retention;
+  private running = false;
+  private leading = false;
+  private loop?: Promise<void>;
+  private stream?: WalStream;
+  private queue: WalTransaction[] = [];
+  private queuedRows = 0;
+  private busy = false;
+  private ended?: Error;
+  private signal?: () => void;
+  private interruptSleep?: () => void;
+  private readonly held = new Set<string>();
+  private readonly refusals = new Map<string, number>();
+  private publishedSinceRetention = false;
+  private failures = 0;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly publisher: OutboxPublisher,
+    private readonly options: OutboxLogicalRelayOptions,
+  ) {
+    this.settings = relaySettings(options);
+    this.sql = outboxSql(this.settings.table);
+    this.publication = outboxPublicationName(this.settings.table);
+    const { schema, table } = this.settings.table;
+    this.slot =
+      options.slotName ?? (schema === 'public' && table === 'outbox' ? 'outbox_relay' : `${schema}_${table}_relay`);
+    this.markPublished = options.markPublished ?? true;
+    this.catchUp = new Drain(dataSource, publisher, this.settings, this.sql);
+    this.retention = new Retention(dataSource, this.settings, this.sql);
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  get slotName(): string {
+    return this.slot;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops streaming (the slot keeps its position), steps down and closes the publisher. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.interruptSleep?.();
+    this.signal?.();
+    await this.stream?.close();
+    await this.loop;
+    await this.retention.idle();
+    await this.publisher.close();
+  }
+
+  private async run(): Promise<void> {
+    const { logger, metrics, standbyRetryMs, retryBackoffMs, maxRetryBackoffMs } = this.settings;
+    while (this.running) {
+      try {
+        await ensureSlot(this.dataSource, this.slot, this.publication);
+        this.stream = await WalStream.open(this.options.connection, this.slot, this.publication, this.settings.table, {
+          transaction: (tx) => this.enqueue(tx),
+          keepalive: (lsn) => this.keepalive(lsn),
+          closed: (err) => this.streamEnded(err),
+        });
+      } catch (err) {
+        if ((err as { code?: string }).code !== OBJECT_IN_USE) {
+          this.failures += 1;
+          metrics?.failure('database');
+          logger.warn('outbox logical relay: cannot stream the slot; will retry', {
+            slot: this.slot,
+            error: errorMessage(err),
+          });
+        }
+        await this.sleep(
+          this.failures > 0
+            ? backoffMs(this.failures, { initialMs: retryBackoffMs, maxMs: maxRetryBackoffMs })
+            : standbyRetryMs,
+        );
+        continue;
+      }
+      this.leading = true;
+      metrics?.leader(true);
+      logger.log('outbox logical relay is the leader', { slot: this.slot });
+      try {
+        await this.lead(this.stream);
+      } catch (err) {
+        if (!(err instanceof StreamEnded)) {
+          this.failures += 1;
+          const broker = err instanceof BrokerUnavailableError;
+          metrics?.failure(broker ? 'broker' : 'database');
+          logger.warn(`outbox logical relay: ${broker ? 'broker unavailable' : 'database error'}; will retry`, {
+            error: errorMessage(err),
+            failures: this.failures,
+          });
+        }
+      } finally {
+        await this.stream.close();
+        this.stream = undefined;
+        this.leading = false;
+        metrics?.leader(false);
+        this.queue = [];
+        this.queuedRows = 0;
+        this.ended = undefined;
+        this.catchUp.reset();
+      }
+      if (this.running && this.failures > 0)
+        await this.sleep(backoffMs(this.failures, { initialMs: retryBackoffMs, maxMs: maxRetryBackoffMs }));
+    }
+  }
+
+  /**
+   * Rows committed before the slot existed, or published without being marked, are not in
+   * the slot's stream: published first from the table (keeping their aggregates' order).
+   * Rows also in the stream go out twice; consumers dedupe.
+   */
+  private async lead(stream: WalStream): Promise<void> {
+    stream.pause();
+    this.held.clear();
+    for (const row of await this.dataSource.query(this.sql.parkedAggregates))
+      this.held.add(this.keyOf(row.aggregatetype, row.aggregateid));
+    while (this.running && (await this.catchUp.once(this.dataSource)) === this.settings.batchSize);
+    stream.resume();
+    this.failures = 0;
+    while (this.running) {
+      const batch = await this.next();
+      this.busy = true;
+      try {
+        // A row inserted already parked is this relay's own (parking where rows are deleted on insert).
+        await this.publishAll(batch.flatMap((tx) => tx.rows.filter((r) => r.parked_at === null).map(toPendingRow)));
+        stream.confirm(batch[batch.length - 1].endLsn);
+      } finally {
+        this.busy = false;
+      }
+      if (this.failures > 0) this.settings.logger.log('outbox logical relay recovered', { failures: this.failures });
+      this.failures = 0;
+      if (this.queuedRows <= this.settings.batchSize) stream.resume();
+      if (this.markPublished && this.publishedSinceRetention && this.retention.due) {
+        this.publishedSinceRetention = false;
+        await this.retention.run(this.dataSource);
+      }
+    }
+  }
+
+  /** Whole transactions, up to `batchSize` rows (at least one transaction). */
+  private async next(): Promise<WalTransaction[]> {
+    // Once the stream ended, nothing received can be confirmed: the next leader reads it again.
+    while (this.queue.length === 0 || this.ended) {
+      if (!this.running || this.ended) throw new StreamEnded();
+      await new Promise<void>((resolve) => (this.signal = resolve));
+      this.signal = undefined;
+    }
+    const batch: WalTransaction[] = [];
+    let rows = 0;
+    while (
+      this.queue.length > 0 &&
+      (batch.length === 0 || rows + this.queue[0].rows.length <= this.settings.batchSize)
+    ) {
+      const tx = this.queue.shift() as WalTransaction;
+      batch.push(tx);
+      rows += tx.rows.length;
+    }
+    this.queuedRows -= rows;
+    return batch;
+  }
+
+  /** Publishes until every row is published or parked; rows of a parked row's aggregate are parked too. */
+  private async publishAll(rows: PendingRow[]): Promise<void> {
+    const { maxAttempts, retryBackoffMs, maxRetryBackoffMs, metrics, hooks, logger } = this.settings;
+    let pending = await this.parkHeld(rows);
+    while (pending.length > 0) {
+      if (!this.running || this.ended) throw new StreamEnded();
+      const results = await this.publish(pending);
+      const published: PendingRow[] = [];
+      const retry: PendingRow[] = [];
+      let unavailable: string | undefined;
+      for (const [i, row] of pending.entries()) {
+        const result = results[i];
+        if (result.status === 'published') published.push(row);
+        else if (result.status === 'refused') {
+          const attempts = (this.refusals.get(row.id) ?? row.attempts) + 1;
+          this.refusals.set(row.id, attempts);
+          metrics?.failure('record');
+          if (attempts >= maxAttempts) {
+            this.held.add(this.keyOf(row.aggregatetype, row.aggregateid));
+            await this.park(row, attempts, result.error);
+          } else {
+            logger.warn('outbox row refused by the broker; will retry', {
+              id: row.id,
+              type: row.type,
+              attempt: attempts,
+            });
+            retry.push(row);
+          }
+        } else {
+          unavailable ??= result.error;
+          retry.push(row);
+        }
+      }
+      if (published.length > 0) {
+        await hooks?.afterPublish?.(published);
+        if (this.markPublished) await this.dataSource.query(this.sql.markPublished, [published.map((r) => r.id)]);
+        this.recordPublished(published);
+      }
+      pending = await this.parkHeld(retry);
+      if (pending.length === 0) break;
+      this.failures += 1;
+      if (unavailable !== undefined) {
+        metrics?.failure('broker');
+        logger.warn('outbox logical relay: broker unavailable; will retry', {
+          error: unavailable,
+          failures: this.failures,
+        });
+      }
+      await this.sleep(backoffMs(this.failures, { initialMs: retryBackoffMs, maxMs: maxRetryBackoffMs }));
+    }
+  }
+
+  private async publish(rows: readonly PendingRow[]): Promise<readonly PublishResult[]> {
+    try {
+      const results = await this.publisher.publish(rows.map((row) => this.recordOf(row)));
+      if (results.length === rows.length) return results;
+      throw new Error(`the publisher answered ${results.length} results for ${rows.length} records`);
+    } catch (err) {
+      const unavailable: PublishResult = { status: 'unavailable', error: errorMessage(err) };
+      return rows.map(() => unavailable);
+    }
+  }
+
+  /** Parks the rows whose aggregate a parked row holds back; returns the others. */
+  private async parkHeld(rows: PendingRow[]): Promise<PendingRow[]> {
+    if (this.held.size === 0) return rows;
+    const free: PendingRow[] = [];
+    for (const row of rows) {
+      if (!this.held.has(this.keyOf(row.aggregatetype, row.aggregateid))) free.push(row);
+      else await this.park(row, row.attempts, 'held back by a parked row of the same aggregate');
+    }
+    return free;
+  }
+
+  private async park(row: PendingRow, attempts: number, error: string): Promise<void> {
+    await this.dataSource.query(this.sql.park, [
+      row.id,
+      row.seq,
+      row.aggregatetype,
+      row.aggregateid,
+      row.type,
+      row.payload,
+      JSON.stringify(row.headers),
+      new Date(row.created_at_ms),
+      attempts,
+      error,
+    ]);
+    this.refusals.delete(row.id);
+    this.settings.metrics?.parked();
+    this.settings.logger.warn('outbox row parked', {
+      id: row.id,
+      type: row.type,
+      aggregateType: row.aggregatetype,
+      attempts,
+      error,
+    });
+  }
+
+  private recordOf(row: PendingRow): OutboxRecord {
+    const headers = {
+      ...row.headers,
+      id: row.id,
+      type: row.type,
+      aggregateType: row.aggregatetype,
+      aggregateId: row.aggregateid,
+    };
+    return {
+      destination: this.settings.topicFor(row.aggregatetype),
+      key: row.aggregateid,
+      value: row.payload,
+      headers,
+    };
+  }
+
+  private recordPublished(rows: readonly PendingRow[]): void {
+    this.publishedSinceRetention = true;
+    for (const row of rows) this.refusals.delete(row.id);
+    const metrics = this.settings.metrics;
+    if (!metrics) return;
+    metrics.published(rows.length);
+    const now = Date.now();
+    for (const row of rows) metrics.publishLag((now - row.created_at_ms) / 1000);
+  }
+
+  private keyOf(aggregateType: string, aggregateId: string): string {
+    return `${this.settings.topicFor(aggregateType)}\u0000${aggregateId}`;
+  }
+
+  private enqueue(tx: WalTransaction): void {
+    this.queue.push(tx);
+    this.queuedRows += tx.rows.length;
+    // Backpressure: the server holds the rest in the slot while the broker catches up.
+    if (this.queuedRows > 10 * this.settings.batchSize) this.stream?.pause();
+    this.signal?.();
+  }
+
+  /** With nothing received and unpublished, the slot may move to the server's position (an idle outbox frees its WAL). */
+  private keepalive(serverLsn: string): void {
+    if (this.queue.length === 0 && !this.busy) this.stream?.confirm(serverLsn);
+  }
+
+  private streamEnded(err?: Error): void {
+    this.ended = err ?? new Error('the replication stream ended');
+    if (this.running)
+      this.settings.logger.warn('outbox logical relay: the replication stream ended', {
+        error: errorMessage(this.ended),
+      });
+    this.signal?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.interruptSleep = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.interruptSleep = done;
+    });
+  }
+}
+
+/** A row as pgoutput decoded it (payload kept as text, headers parsed), in the claim's shape. */
+function toPendingRow(row: Record<string, unknown>): PendingRow {
+  return {
+    id: row.id as string,
+    seq: String(row.seq),
+    aggregatetype: row.aggregatetype as string,
+    aggregateid: row.aggregateid as string,
+    type: row.type as string,
+    payload: row.payload as string,
+    headers: (row.headers ?? {}) as Record<string, string>,
+    attempts: (row.attempts as number | null) ?? 0,
+    created_at_ms: (row.created_at as Date).getTime(),
+  };
+}

@@ -1,0 +1,52 @@
+import { SqlRunner } from '../outbox-sql';
+
+/** What monitoring reads of a slot: is a reader streaming it, and how much WAL it holds. */
+export interface SlotState {
+  readonly active: boolean;
+  /** WAL between the server's current position and what the slot's reader confirmed. */
+  readonly lagBytes: number;
+}
+
+/** PostgreSQL's SQLSTATE for "already exists": another relay created the slot first. */
+const DUPLICATE_OBJECT = '42710';
+
+/**
+ * Creates the permanent slot `name` unless it exists. A permanent slot keeps the changes
+ * made while no relay reads it (a temporary one would lose them with its connection).
+ */
+export async function ensureSlot(db: SqlRunner, name: string, publication: string): Promise<void> {
+  const [pub] = await db.query('SELECT count(*)::int AS n FROM pg_publication WHERE pubname = $1', [publication]);
+  if (pub.n === 0)
+    throw new Error(
+      `outbox logical relay: publication ${publication} does not exist; run the CreateOutboxPublication migration ` +
+        '(or createOutboxPublicationSql) first',
+    );
+  const [slot] = await db.query('SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name = $1', [name]);
+  if (slot.n > 0) return;
+  try {
+    await db.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [name]);
+  } catch (err) {
+    if ((err as { code?: string }).code !== DUPLICATE_OBJECT) throw err;
+  }
+}
+
+export async function slotState(db: SqlRunner, name: string): Promise<SlotState | undefined> {
+  const [row] = await db.query(
+    `SELECT active, coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn), 0)::float8 AS "lagBytes"
+       FROM pg_replication_slots WHERE slot_name = $1`,
+    [name],
+  );
+  return row;
+}
+
+/**
+ * Drops a slot no relay will read again: an abandoned slot keeps WAL until
+ * max_slot_wal_keep_size invalidates it. Returns false when there was none.
+ */
+export async function dropSlot(db: SqlRunner, name: string): Promise<boolean> {
+  const rows = await db.query(
+    'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
+    [name],
+  );
+  return rows.length > 0;
+}
