@@ -8,6 +8,7 @@ import { OutboxHealthIndicator, OutboxModule } from '@transactional-outbox/outbo
 import { OutboxMetrics } from '@transactional-outbox/outbox/prometheus';
 import {
   failpoint,
+  relayModeOptions,
   HealthModule,
   LoggingModule,
   messagingFor,
@@ -39,20 +40,26 @@ export class AppModule {
           }),
         ),
         OutboxModule.forRootAsync({
-          useFactory: () => ({
-            publisher: messagingFor(config, 'order-service').publisher(),
-            runRelay: config.OUTBOX_RELAY === 'on',
-            relay: {
-              notifyChannel: config.OUTBOX_RELAY === 'on' ? undefined : '',
-              pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
-              batchSize: config.OUTBOX_BATCH_SIZE,
-              hooks: {
-                afterClaim: failpoint(config.FAILPOINT, 'relay-after-claim'),
-                afterPublish: failpoint(config.FAILPOINT, 'relay-after-publish'),
+          useFactory: () => {
+            const publisher = messagingFor(config, 'order-service').publisher();
+            const hooks = {
+              afterClaim: failpoint(config.FAILPOINT, 'relay-after-claim'),
+              afterPublish: failpoint(config.FAILPOINT, 'relay-after-publish'),
+            };
+            const relayOn = config.OUTBOX_RELAY === 'on';
+            return {
+              publisher,
+              relay: {
+                notifyChannel: relayOn ? undefined : '',
+                pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+                batchSize: config.OUTBOX_BATCH_SIZE,
+                hooks,
               },
-            },
-            metrics: (admin) => new OutboxMetrics(register, admin),
-          }),
+              metrics: (admin) => new OutboxMetrics(register, admin),
+              ...relayModeOptions(config.RELAY_MODE, config, publisher, hooks),
+              ...(relayOn ? {} : { runRelay: false }),
+            };
+          },
         }),
         InboxModule,
         HealthModule.forRoot({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envSchemas, failpointSchema, loadConfig } from '@shop/service-kit';
+import { envSchemas, failpointSchema, loadConfig, relayModeSchema } from '@shop/service-kit';
 
 const schema = z
   .object({
@@ -8,7 +8,9 @@ const schema = z
     // The inbox consumer's name on either broker: its Kafka group, or its RabbitMQ queues' suffix.
     KAFKA_CONSUMER_GROUP: z.string().min(1).default('order-service'),
     ...envSchemas.database,
-    // off: this process neither relays nor NOTIFYs (Debezium publishes, or a benchmark's baseline).
+    // polling | logical | debezium: how the outbox reaches the broker (see relayModeSchema).
+    RELAY_MODE: relayModeSchema,
+    // off: this process neither relays nor NOTIFYs (a benchmark's baseline).
     OUTBOX_RELAY: z.enum(['on', 'off']).default('on'),
     OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
     OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),

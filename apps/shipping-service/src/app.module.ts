@@ -8,6 +8,7 @@ import { OutboxHealthIndicator, OutboxModule } from '@transactional-outbox/outbo
 import { OutboxMetrics } from '@transactional-outbox/outbox/prometheus';
 import {
   failpoint,
+  relayModeOptions,
   HealthModule,
   LoggingModule,
   messagingFor,
@@ -39,11 +40,16 @@ export class AppModule {
         ),
         // The same outbox library as order-service: shipment events leave the same way.
         OutboxModule.forRootAsync({
-          useFactory: () => ({
-            publisher: messagingFor(config, 'shipping-service').publisher(),
-            relay: { hooks: { afterPublish: failpoint(config.FAILPOINT, 'relay-after-publish') } },
-            metrics: (admin) => new OutboxMetrics(register, admin),
-          }),
+          useFactory: () => {
+            const publisher = messagingFor(config, 'shipping-service').publisher();
+            const hooks = { afterPublish: failpoint(config.FAILPOINT, 'relay-after-publish') };
+            return {
+              publisher,
+              relay: { hooks },
+              metrics: (admin) => new OutboxMetrics(register, admin),
+              ...relayModeOptions(config.RELAY_MODE, config, publisher, hooks),
+            };
+          },
         }),
         InboxModule,
         HealthModule.forRoot({

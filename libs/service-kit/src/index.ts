@@ -16,3 +16,5 @@ export { ApiBodyFrom, ApiQueryFrom, serveApiDocs } from './api-docs';
 export type { ServiceAppOptions } from './create-service-app';
 export { failpoint, failpointSchema } from './failpoint';
 export { DatabaseUnavailableFilter } from './database-unavailable.filter';
+export { relayModeOptions, relayModeSchema } from './relay-mode';
+export type { RelayMode } from './relay-mode';

@@ -32,3 +32,24 @@ export async function ensureServiceDatabases(): Promise<void> {
     await admin.end();
   }
 }
+
+/**
+ * Drops the replication slots of the producers' databases whose names match `pattern` and
+ * that no relay streams now (the log-based relay's `outbox_relay`, Debezium's
+ * `debezium_<database>`). For a relay mode turned off for good: an abandoned slot keeps WAL.
+ * Returns the slots dropped.
+ */
+export async function dropReplicationSlots(pattern = '%'): Promise<string[]> {
+  const admin = new Client(adminConnection('postgres'));
+  await admin.connect();
+  try {
+    const { rows } = await admin.query(
+      `SELECT slot_name, pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+        WHERE NOT active AND slot_name LIKE $1 AND database = ANY($2::text[])`,
+      [pattern, serviceDatabases.filter((d) => d.replication).map((d) => d.database)],
+    );
+    return rows.map((r) => r.slot_name);
+  } finally {
+    await admin.end();
+  }
+}

@@ -14,7 +14,11 @@ import { WalStream, WalTransaction } from './wal-stream';
 export interface OutboxLogicalRelayOptions extends OutboxRelayOptions {
   /** The replication connection: the outbox's database, as a role with REPLICATION. */
   connection: ClientConfig;
-  /** The permanent slot this relay reads. Default `outbox_relay` (`<schema>_<table>_relay` for another table). */
+  /**
+   * The permanent slot this relay reads. Slot names are unique in the whole cluster, so the
+   * default names the database: `outbox_relay_<database>` (`<schema>_<table>_relay_<database>`
+   * for another table), in the characters a slot name allows.
+   */
   slotName?: string;
   /**
    * Mark rows published after the broker's acknowledgement, and delete them past retention,
@@ -40,7 +44,7 @@ class StreamEnded extends Error {}
 export class OutboxLogicalRelay {
   private readonly settings: RelaySettings;
   private readonly sql: OutboxSql;
-  private readonly slot: string;
+  private slot?: string;
   private readonly publication: string;
   private readonly markPublished: boolean;
   private readonly catchUp: Drain;
@@ -68,9 +72,7 @@ export class OutboxLogicalRelay {
     this.settings = relaySettings(options);
     this.sql = outboxSql(this.settings.table);
     this.publication = outboxPublicationName(this.settings.table);
-    const { schema, table } = this.settings.table;
-    this.slot =
-      options.slotName ?? (schema === 'public' && table === 'outbox' ? 'outbox_relay' : `${schema}_${table}_relay`);
+    this.slot = options.slotName;
     this.markPublished = options.markPublished ?? true;
     this.catchUp = new Drain(dataSource, publisher, this.settings, this.sql);
     this.retention = new Retention(dataSource, this.settings, this.sql);
@@ -80,7 +82,8 @@ export class OutboxLogicalRelay {
     return this.leading;
   }
 
-  get slotName(): string {
+  /** The slot's name, once the relay has started (the default depends on the database). */
+  get slotName(): string | undefined {
     return this.slot;
   }
 
@@ -105,8 +108,9 @@ export class OutboxLogicalRelay {
     const { logger, metrics, standbyRetryMs, retryBackoffMs, maxRetryBackoffMs } = this.settings;
     while (this.running) {
       try {
-        await ensureSlot(this.dataSource, this.slot, this.publication);
-        this.stream = await WalStream.open(this.options.connection, this.slot, this.publication, this.settings.table, {
+        const slot = (this.slot ??= await this.defaultSlotName());
+        await ensureSlot(this.dataSource, slot, this.publication);
+        this.stream = await WalStream.open(this.options.connection, slot, this.publication, this.settings.table, {
           transaction: (tx) => this.enqueue(tx),
           keepalive: (lsn) => this.keepalive(lsn),
           closed: (err) => this.streamEnded(err),
@@ -155,6 +159,16 @@ export class OutboxLogicalRelay {
       if (this.running && this.failures > 0)
         await this.sleep(backoffMs(this.failures, { initialMs: retryBackoffMs, maxMs: maxRetryBackoffMs }));
     }
+  }
+
+  private async defaultSlotName(): Promise<string> {
+    const [{ db }] = await this.dataSource.query('SELECT current_database() AS db');
+    const { schema, table } = this.settings.table;
+    const base = schema === 'public' && table === 'outbox' ? 'outbox_relay' : `${schema}_${table}_relay`;
+    return `${base}_${db}`
+      .toLowerCase()
+      .replace(/[^a-z0-9_]/g, '_')
+      .slice(0, 63);
   }
 
   /**

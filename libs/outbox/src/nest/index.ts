@@ -1,3 +1,3 @@
 export { OutboxModule } from './outbox.module';
-export type { OutboxModuleOptions, OutboxModuleAsyncOptions } from './outbox.module';
+export type { ManagedRelay, OutboxModuleOptions, OutboxModuleAsyncOptions, RelayBase } from './outbox.module';
 export { OutboxHealthIndicator } from './outbox.health';

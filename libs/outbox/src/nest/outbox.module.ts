@@ -27,10 +27,31 @@ export interface OutboxModuleOptions extends OutboxTableOptions {
   relay?: Omit<OutboxRelayOptions, keyof OutboxTableOptions | 'logger' | 'metrics'>;
   /** Run the relay in this process. Default true; turn off where Debezium publishes. */
   runRelay?: boolean;
+  /**
+   * A relay other than the polling one, started and stopped in its place, e.g.
+   * `(ds, base) => new OutboxLogicalRelay(ds, publisher, { ...base, connection })` from `/logical`.
+   * The outbox then sends no NOTIFY (a log-based relay needs no wake-up).
+   */
+  relayFactory?: (dataSource: DataSource, base: RelayBase) => ManagedRelay;
+  /** `Outbox` deletes its rows in the inserting transaction (for Debezium or a logical relay that does not mark): see OutboxOptions. */
+  deleteAfterInsert?: boolean;
   /** The relay's metrics, e.g. `(admin) => new OutboxMetrics(register, admin)` from `/prometheus`. Default: none. */
   metrics?: (admin: OutboxAdmin) => OutboxMetricsSink;
   /** The health indicator reports down past this age of the oldest pending row. Default 60 s. */
   healthMaxAgeSeconds?: number;
+}
+
+/** What `relayFactory` is given: the table, the module's logger and metrics. */
+export interface RelayBase extends OutboxTableOptions {
+  logger: OutboxLogger;
+  metrics?: OutboxMetricsSink;
+}
+
+/** A relay the module starts with the application and stops at shutdown. */
+export interface ManagedRelay {
+  readonly isLeader: boolean;
+  start(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 export interface OutboxModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
@@ -42,10 +63,12 @@ export interface OutboxModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'
 const OUTBOX_OPTIONS = Symbol('OUTBOX_OPTIONS');
 const OUTBOX_DATA_SOURCE = Symbol('OUTBOX_DATA_SOURCE');
 const OUTBOX_LIFECYCLE = Symbol('OUTBOX_LIFECYCLE');
+const OUTBOX_ACTIVE_RELAY = Symbol('OUTBOX_ACTIVE_RELAY');
+const OUTBOX_METRICS = Symbol('OUTBOX_METRICS');
 
 class OutboxRelayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
-    private readonly relay: OutboxRelay,
+    private readonly relay: ManagedRelay,
     private readonly run: boolean,
   ) {}
 
@@ -99,23 +122,44 @@ export class OutboxModule {
           useFactory: (ds: DataSource, opts: OutboxModuleOptions) => new OutboxAdmin(ds, table(opts)),
         },
         {
+          provide: OUTBOX_METRICS,
+          inject: [OUTBOX_OPTIONS, OutboxAdmin],
+          useFactory: (opts: OutboxModuleOptions, admin: OutboxAdmin) => opts.metrics?.(admin) ?? null,
+        },
+        {
           provide: OutboxRelay,
-          inject: [OUTBOX_DATA_SOURCE, OUTBOX_OPTIONS, OutboxAdmin],
-          useFactory: (ds: DataSource, opts: OutboxModuleOptions, admin: OutboxAdmin) =>
+          inject: [OUTBOX_DATA_SOURCE, OUTBOX_OPTIONS, OUTBOX_METRICS],
+          useFactory: (ds: DataSource, opts: OutboxModuleOptions, metrics: OutboxMetricsSink | null) =>
             new OutboxRelay(ds, opts.publisher, {
               ...opts.relay,
               ...table(opts),
-              metrics: opts.metrics?.(admin),
+              metrics: metrics ?? undefined,
               logger: nestLogger('OutboxRelay'),
             }),
         },
         {
+          provide: OUTBOX_ACTIVE_RELAY,
+          inject: [OUTBOX_DATA_SOURCE, OUTBOX_OPTIONS, OUTBOX_METRICS, OutboxRelay],
+          useFactory: (
+            ds: DataSource,
+            opts: OutboxModuleOptions,
+            metrics: OutboxMetricsSink | null,
+            polling: OutboxRelay,
+          ) =>
+            opts.relayFactory?.(ds, {
+              ...table(opts),
+              metrics: metrics ?? undefined,
+              logger: nestLogger('OutboxLogicalRelay'),
+            }) ?? polling,
+        },
+        {
           provide: Outbox,
-          inject: [OutboxRelay, OUTBOX_OPTIONS],
-          useFactory: (relay: OutboxRelay, opts: OutboxModuleOptions) =>
+          inject: [OUTBOX_ACTIVE_RELAY, OUTBOX_OPTIONS],
+          useFactory: (relay: ManagedRelay, opts: OutboxModuleOptions) =>
             new Outbox({
               ...table(opts),
-              notifyChannel: opts.relay?.notifyChannel,
+              notifyChannel: opts.relayFactory || opts.deleteAfterInsert ? '' : opts.relay?.notifyChannel,
+              deleteAfterInsert: opts.deleteAfterInsert,
               localRelay: opts.runRelay === false ? undefined : relay,
             }),
         },
@@ -127,8 +171,8 @@ export class OutboxModule {
         },
         {
           provide: OUTBOX_LIFECYCLE,
-          inject: [OutboxRelay, OUTBOX_OPTIONS],
-          useFactory: (relay: OutboxRelay, opts: OutboxModuleOptions) =>
+          inject: [OUTBOX_ACTIVE_RELAY, OUTBOX_OPTIONS],
+          useFactory: (relay: ManagedRelay, opts: OutboxModuleOptions) =>
             new OutboxRelayLifecycle(relay, opts.runRelay !== false),
         },
       ],
