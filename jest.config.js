@@ -27,7 +27,15 @@ const transform = {
   ],
 };
 
-const base = { rootDir: __dirname, testEnvironment: 'node', transform, moduleNameMapper };
+// .infra holds PostgreSQL's data: its logical decoding writes pg_logical/snapshots/*.snap, which
+// Jest would take for obsolete snapshot files (and `jest -u` would delete).
+const base = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform,
+  moduleNameMapper,
+  modulePathIgnorePatterns: ['<rootDir>/.infra/'],
+};
 const infra = {
   globalSetup: '<rootDir>/tools/infra/src/jest/global-setup.ts',
   globalTeardown: '<rootDir>/tools/infra/src/jest/global-teardown.ts',

@@ -15,3 +15,13 @@ SQL
 create order_service "${ORDER_DB_PASSWORD:-order_service_dev}" orders REPLICATION
 create shipping_service "${SHIPPING_DB_PASSWORD:-shipping_service_dev}" shipping REPLICATION
 create email_service "${EMAIL_DB_PASSWORD:-email_service_dev}" email NOREPLICATION
+
+# Debezium's role (docker compose --profile debezium): it may log in, stream the WAL and
+# connect to the producers' databases. SELECT on their outbox tables only, granted by the
+# compose service connect-grants once the services' migrations have created the tables; no
+# default privileges, which would reach every future table, business tables included.
+psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
+  -v password="${DEBEZIUM_DB_PASSWORD:-debezium_dev}" <<'SQL'
+SELECT format('CREATE ROLE debezium LOGIN REPLICATION PASSWORD %L NOSUPERUSER NOCREATEDB NOCREATEROLE', :'password') \gexec
+GRANT CONNECT ON DATABASE orders, shipping TO debezium;
+SQL

@@ -1,9 +1,50 @@
-import { describeEndpoints, infraDown, infraStatus, infraUp, rabbitmqRequested } from './infra';
+import { describeEndpoints, infraDown, infraMode, infraStatus, infraUp, rabbitmqRequested } from './infra';
+import { connectStatus, dropDebeziumSlots, killConnect, startConnect, stopConnect } from './native-connect';
 import { InfraError } from './process-utils';
 import { describeInboxQueues } from './rabbitmq-queues';
 import { settings } from './settings';
 
+const connectUsage = 'usage: infra connect up | down | kill | status | drop-slots';
+
+/** Debezium on Kafka Connect (native mode; Docker users: `docker compose --profile debezium up -d`). */
+async function connect(command: string | undefined): Promise<void> {
+  if (infraMode() === 'docker')
+    throw new InfraError('in Docker mode Debezium runs in compose: docker compose --profile debezium up -d');
+  switch (command) {
+    case 'up':
+      await startConnect();
+      console.log(`[infra] connect: REST on http://${settings.host}:${settings.connect.port}`);
+      return;
+    case 'down':
+      await stopConnect();
+      console.log('[infra] connect: stopped');
+      return;
+    case 'kill':
+      await killConnect();
+      console.log('[infra] connect: killed (SIGKILL)');
+      return;
+    case 'status': {
+      const { running, connectors } = await connectStatus();
+      console.log(`[infra] connect: ${running ? 'running' : 'stopped'}`);
+      for (const [name, c] of Object.entries(connectors))
+        console.log(`  ${name.padEnd(16)} ${c.state}, tasks ${c.tasks.map((t) => t.state).join(', ') || 'none'}`);
+      return;
+    }
+    case 'drop-slots': {
+      const dropped = await dropDebeziumSlots();
+      console.log(`[infra] connect: slots dropped: ${dropped.join(', ') || 'none'}; offsets cleared`);
+      return;
+    }
+    default:
+      throw new InfraError(connectUsage);
+  }
+}
+
 async function main(command: string | undefined, flags: string[]): Promise<void> {
+  if (command === 'connect') {
+    if (flags.length !== 1) throw new InfraError(connectUsage);
+    return connect(flags[0]);
+  }
   const unknown = flags.filter((f) => f !== '--rabbitmq');
   if (unknown.length > 0)
     throw new InfraError(`unknown option ${unknown[0]}; usage: infra up [--rabbitmq] | down | status`);
@@ -29,7 +70,7 @@ async function main(command: string | undefined, flags: string[]): Promise<void>
       return;
     }
     default:
-      throw new InfraError('usage: infra up [--rabbitmq] | down | status');
+      throw new InfraError('usage: infra up [--rabbitmq] | down | status | connect …');
   }
 }
 

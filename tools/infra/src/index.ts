@@ -20,6 +20,19 @@ export {
 export type { InfraMode, InfraStatus, InfraUpOptions } from './infra';
 export { settings, serviceDatabases, kafkaBrokers, mailApiUrl, rabbitmqUrl, ROOT_DIR, INFRA_DIR } from './settings';
 export { startNativeKafka, stopNativeKafka, signalKafka } from './native-kafka';
+export {
+  startConnect,
+  stopConnect,
+  killConnect,
+  connectStatus,
+  connectRunning,
+  dropDebeziumSlots,
+  ensureDebeziumRole,
+  debeziumConnectors,
+  debeziumRole,
+  connectLog,
+} from './native-connect';
+export type { ConnectStatus } from './native-connect';
 export { startNativePostgres, stopNativePostgres, adminConnection, queryAsAdmin } from './native-postgres';
 export { InfraError, sleep, waitFor, portOpen, listeningPid } from './process-utils';
 export { createTestDatabase } from './test-database';

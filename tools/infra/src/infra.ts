@@ -21,6 +21,7 @@ import {
   stopNativeRabbitmq,
 } from './native-rabbitmq';
 import { ensureServiceDatabases } from './service-databases';
+import { connectRunning, stopConnect } from './native-connect';
 import { kafkaSmokeTest } from './kafka-smoke-test';
 import { ensureTopics } from './kafka-topics';
 import { ensureInboxQueues } from './rabbitmq-queues';
@@ -45,6 +46,8 @@ const composeFile = join(ROOT_DIR, 'docker-compose.yml');
 const infraServices = ['postgres', 'kafka', 'mailpit'];
 /** RabbitMQ is behind the compose profile `rabbitmq`: started only when asked for. */
 const compose = (rabbitmq = false) => ['compose', '-f', composeFile, ...(rabbitmq ? ['--profile', 'rabbitmq'] : [])];
+/** Every optional part too (RabbitMQ, Debezium's Kafka Connect), so that `down` stops them all. */
+const composeAll = () => [...compose(true), '--profile', 'debezium'];
 
 /** INFRA_MODE wins; otherwise docker where an engine answers, native everywhere else. */
 export function infraMode(): InfraMode {
@@ -116,9 +119,11 @@ export async function infraUp(opts: InfraUpOptions = {}): Promise<{ started: str
 
 export async function infraDown(): Promise<void> {
   if (infraMode() === 'docker') {
-    run('docker', [...compose(true), 'down'], { stdio: 'inherit' });
+    run('docker', [...composeAll(), 'down'], { stdio: 'inherit' });
     return;
   }
+  // Connect first: stopped after the broker or the database, it would log errors and retry.
+  if (await connectRunning()) await stopConnect();
   await stopNativeRabbitmq();
   await stopNativeSmtp();
   await stopNativeKafka();

@@ -9,7 +9,7 @@ import { adminConnection } from './native-postgres';
  * Role names and passwords cannot be bound parameters in DDL, so they are quoted
  * with format() inside the server.
  */
-async function ddl(client: Client, template: string, ...args: string[]): Promise<void> {
+export async function ddl(client: Client, template: string, ...args: string[]): Promise<void> {
   const placeholders = args.map((_, i) => `$${i + 2}::text`).join(', ');
   const { rows } = await client.query(`SELECT format($1::text, ${placeholders}) AS sql`, [template, ...args]);
   await client.query(rows[0].sql);

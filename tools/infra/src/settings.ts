@@ -62,6 +62,12 @@ export const settings = {
     port: int('INFRA_SMTP_PORT', 1025),
     apiPort: int('INFRA_MAIL_API_PORT', 8025),
   },
+  /** Kafka Connect with the Debezium connectors (optional, `npm run infra:connect -- up`): its REST API. */
+  connect: {
+    port: int('INFRA_CONNECT_PORT', 28083),
+    /** The `debezium` role's password: it logs in, streams the WAL and reads the outbox tables only. */
+    debeziumPassword: process.env.DEBEZIUM_DB_PASSWORD ?? 'debezium_dev',
+  },
   /** order-service listens on this port, shipping-service on the next, email-service on the one after. */
   servicePortBase: int('INFRA_SERVICE_PORT_BASE', 3001),
 } as const;

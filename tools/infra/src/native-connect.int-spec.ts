@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { EventTap, TappedMessage, tapTopic } from './event-tap';
+import {
+  connectRunning,
+  connectStatus,
+  debeziumConnectors,
+  debeziumRole,
+  dropDebeziumSlots,
+  startConnect,
+  stopConnect,
+} from './native-connect';
+import { ROOT_DIR, serviceDatabases, settings } from './settings';
+
+/**
+ * Debezium (Kafka Connect + the PostgreSQL connector + the Outbox Event Router) against the
+ * producers' real databases, `orders` and `shipping`, on the test run's PostgreSQL and Kafka.
+ * The rows' aggregate types are this run's own, so their topics (outbox.event.<type>) are new
+ * and no service subscribes to them.
+ */
+jest.setTimeout(180_000);
+
+const run = randomUUID().slice(0, 8);
+const producers = serviceDatabases.filter((d) => debeziumConnectors.some((c) => c.database === d.database));
+const producer = (database: string) => {
+  const db = producers.find((d) => d.database === database);
+  if (!db) throw new Error(`no producer database ${database}`);
+  return db;
+};
+const orders = producer('orders');
+const shipping = producer('shipping');
+
+type Db = (typeof producers)[number];
+const connectAs = async (db: Db, user: string = db.role, password: string = db.password) => {
+  const client = new Client({
+    host: settings.host,
+    port: settings.postgres.port,
+    database: db.database,
+    user,
+    password,
+  });
+  await client.connect();
+  return client;
+};
+
+async function asService<T = Record<string, unknown>>(db: Db, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = await connectAs(db);
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * What the services' migrations do, as the service's role; a database they migrated already is
+ * left as is. The table's DDL is the library's generated sql/create-outbox-table.sql (the
+ * library's own tests depend on this tool, so this tool does not import the library), and the
+ * publication is CreateOutboxPublication1764000000010's statement.
+ */
+const migratedHere: Db[] = [];
+async function migrateOutbox(db: Db): Promise<void> {
+  const [{ exists }] = await asService<{ exists: boolean }>(
+    db,
+    `SELECT to_regclass('public.outbox') IS NOT NULL AS exists`,
+  );
+  if (exists) return;
+  await asService(db, readFileSync(join(ROOT_DIR, 'libs/outbox/sql/create-outbox-table.sql'), 'utf8'));
+  await asService(db, `CREATE PUBLICATION "outbox_publication" FOR TABLE "public"."outbox" WITH (publish = 'insert')`);
+  migratedHere.push(db);
+}
+
+interface Row {
+  id: string;
+  aggregatetype: string;
+  aggregateid: string;
+  type: string;
+  payload: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+
+const inserted: { db: Db; id: string }[] = [];
+
+function row(aggregatetype: string, type: string, aggregateid: string = randomUUID()): Row {
+  const id = randomUUID();
+  return {
+    id,
+    aggregatetype,
+    aggregateid,
+    type,
+    payload: { eventId: id, type, occurredAt: new Date().toISOString(), data: { aggregateid, note: 'ü & "quoted"' } },
+    headers: { occurredAt: new Date().toISOString(), correlationId: randomUUID(), traceparent: `00-${run}-01` },
+  };
+}
+
+async function insert(db: Db, r: Row, publishedAt: Date | null = null): Promise<void> {
+  await asService(
+    db,
+    `INSERT INTO public.outbox (id, aggregatetype, aggregateid, type, payload, headers, published_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [r.id, r.aggregatetype, r.aggregateid, r.type, JSON.stringify(r.payload), JSON.stringify(r.headers), publishedAt],
+  );
+  inserted.push({ db, id: r.id });
+}
+
+const withId = (id: string) => (m: TappedMessage) => m.headers.id === id;
+
+/** The message Debezium published for a row: topic by aggregate type, key, value and headers. */
+function expectPublished(m: TappedMessage, r: Row): void {
+  expect(m.where).toMatch(new RegExp(`^outbox\\.event\\.${r.aggregatetype} partition`));
+  expect(m.key).toBe(r.aggregateid);
+  expect(JSON.parse(m.value.toString('utf8'))).toEqual(r.payload);
+  expect(m.headers).toEqual({
+    id: r.id,
+    type: r.type,
+    aggregateType: r.aggregatetype,
+    aggregateId: r.aggregateid,
+    // the row's headers jsonb as one header: the router cannot spread its keys
+    headers: expect.any(String),
+  });
+  expect(JSON.parse(m.headers.headers)).toEqual(r.headers);
+}
+
+describe('Debezium relays the producers’ outbox tables to Kafka', () => {
+  const orderType = `dbz_order_${run}`;
+  const shipmentType = `dbz_shipment_${run}`;
+  let orderTap: EventTap;
+  let shipmentTap: EventTap;
+  // Written before Connect's first start: one a relay has not published yet, one it has.
+  const pending = row(orderType, 'OrderPlaced');
+  const published = row(orderType, 'OrderPlaced');
+  let startupMs = 0;
+
+  beforeAll(async () => {
+    // A first start: no slots and no offsets, so the connectors snapshot the tables.
+    if (await connectRunning()) await stopConnect();
+    await dropDebeziumSlots();
+    for (const db of producers) await migrateOutbox(db);
+    await insert(orders, pending);
+    await insert(orders, published, new Date());
+    orderTap = await tapTopic(`outbox.event.${orderType}`);
+    shipmentTap = await tapTopic(`outbox.event.${shipmentType}`);
+    const t0 = Date.now();
+    await startConnect();
+    startupMs = Date.now() - t0;
+  });
+
+  afterAll(async () => {
+    await orderTap?.stop();
+    await shipmentTap?.stop();
+    await stopConnect();
+    await dropDebeziumSlots();
+    for (const { db, id } of inserted) await asService(db, 'DELETE FROM public.outbox WHERE id = $1', [id]);
+    // A table the service's own migration did not record would make that migration fail later.
+    for (const db of migratedHere) await asService(db, 'DROP PUBLICATION outbox_publication; DROP TABLE public.outbox');
+  });
+
+  it('runs both connectors and their tasks', async () => {
+    const { running, connectors } = await connectStatus();
+    expect(running).toBe(true);
+    for (const { name } of debeziumConnectors) {
+      expect(connectors[name]?.state).toBe('RUNNING');
+      expect(connectors[name]?.tasks.map((t) => t.state)).toEqual(['RUNNING']);
+    }
+    expect(startupMs).toBeLessThan(120_000);
+    console.log(`Kafka Connect with both connectors RUNNING ${(startupMs / 1000).toFixed(1)}s after startConnect()`);
+  });
+
+  it('publishes the row left unpublished before its first start (snapshot), not the published one', async () => {
+    const [m] = await orderTap.waitFor(1, withId(pending.id), 60_000);
+    expectPublished(m, pending);
+    // A row streamed after the snapshot for the published row's aggregate: same key, same
+    // partition, so once it is there the published row would have been before it.
+    const later = row(orderType, 'OrderConfirmed', published.aggregateid);
+    await insert(orders, later);
+    await orderTap.waitFor(1, withId(later.id), 60_000);
+    const sameKey = orderTap.messages.filter((x) => x.key === published.aggregateid);
+    expect(sameKey.map((x) => x.headers.id)).toEqual([later.id]);
+  });
+
+  it('streams new rows of both databases to outbox.event.<aggregatetype>, key, value and headers', async () => {
+    const order = row(orderType, 'OrderPlaced');
+    const shipment = row(shipmentType, 'ShipmentDispatched');
+    await insert(orders, order);
+    await insert(shipping, shipment);
+    const [o] = await orderTap.waitFor(1, withId(order.id), 60_000);
+    const [s] = await shipmentTap.waitFor(1, withId(shipment.id), 60_000);
+    expectPublished(o, order);
+    expectPublished(s, shipment);
+  });
+
+  it('publishes a row written while Connect was stopped once it runs again, and nothing twice', async () => {
+    await stopConnect();
+    expect(await connectRunning()).toBe(false);
+    const whileDown = row(shipmentType, 'ShipmentDelivered');
+    await insert(shipping, whileDown);
+    await startConnect();
+    const [m] = await shipmentTap.waitFor(1, withId(whileDown.id), 60_000);
+    expectPublished(m, whileDown);
+    // A marker behind it on the same key: once it is there, a replay would have been too.
+    const marker = row(shipmentType, 'ShipmentDelivered', whileDown.aggregateid);
+    await insert(shipping, marker);
+    await shipmentTap.waitFor(1, withId(marker.id), 60_000);
+    const ids = [...orderTap.messages, ...shipmentTap.messages].map((x) => x.headers.id);
+    expect(ids.length).toBe(new Set(ids).size);
+  });
+
+  it('lets the debezium role read the outbox tables and no business table', async () => {
+    await asService(orders, `CREATE TABLE IF NOT EXISTS dbz_business_${run} (id int PRIMARY KEY)`);
+    const client = await connectAs(orders, debeziumRole, settings.connect.debeziumPassword);
+    try {
+      await expect(client.query('SELECT count(*) FROM public.outbox')).resolves.toBeDefined();
+      await expect(client.query(`SELECT * FROM dbz_business_${run}`)).rejects.toMatchObject({
+        code: '42501', // insufficient_privilege
+        message: `permission denied for table dbz_business_${run}`,
+      });
+    } finally {
+      await client.end();
+      await asService(orders, `DROP TABLE dbz_business_${run}`);
+    }
+  });
+});
