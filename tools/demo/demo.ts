@@ -3,13 +3,15 @@
  * dispatched, one cancelled, and a timeline per order showing every hop. Everything keeps
  * running until Ctrl-C, which stops what the demo started (`--exit` stops after the timeline);
  * a service that crashes or is killed meanwhile is reported and restarted. `--broker rabbitmq`
- * runs the services on RabbitMQ instead of Kafka (as BROKER=rabbitmq does).
+ * runs the services on RabbitMQ instead of Kafka (as BROKER=rabbitmq does); `--relay logical`
+ * or `--relay debezium` publishes the outboxes from the WAL instead of polling (RELAY_MODE).
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
 import {
   adminConnection,
+  connectUrl,
   describeEndpoints,
   infraDown,
   infraUp,
@@ -19,7 +21,9 @@ import {
   serviceNames,
   serviceUrl,
   settings,
+  startConnect,
   startService,
+  stopConnect,
   SupervisedService,
   supervise,
   tapTopic,
@@ -32,6 +36,13 @@ const exitAfterTimeline = process.argv.includes('--exit');
 const brokerOption = process.argv.indexOf('--broker');
 // Before anything reads settings.broker: infra, the services' environment and the taps follow it.
 if (brokerOption >= 0) process.env.BROKER = process.argv[brokerOption + 1];
+const relayOption = process.argv.indexOf('--relay');
+if (relayOption >= 0) process.env.RELAY_MODE = process.argv[relayOption + 1];
+const relayMode = process.env.RELAY_MODE || 'polling';
+if (!['polling', 'logical', 'debezium'].includes(relayMode))
+  throw new Error(`--relay (RELAY_MODE) must be polling, logical or debezium, got "${relayMode}"`);
+if (relayMode === 'debezium' && (process.env.BROKER || 'kafka') !== 'kafka')
+  throw new Error('--relay debezium needs Kafka: Kafka Connect publishes to Kafka only');
 
 const customers = [
   {
@@ -80,7 +91,7 @@ interface Email {
 }
 
 async function main() {
-  say(`▶ infrastructure (the services' broker: ${settings.broker})`);
+  say(`▶ infrastructure (the services' broker: ${settings.broker}; relay: ${relayMode})`);
   const { started } = await infraUp();
   for (const line of describeEndpoints()) say(`  ${line}`);
 
@@ -94,6 +105,7 @@ async function main() {
     clearInterval(keepAlive);
     say('\n▶ stopping services…');
     await Promise.all(services.map((s) => s.stop()));
+    if (relayMode === 'debezium') await stopConnect();
     if (started.length > 0) {
       say('▶ stopping the infrastructure the demo started…');
       await infraDown();
@@ -109,6 +121,14 @@ async function main() {
       if (process.stdout.isTTY) process.stdout.write(`  ${name.padEnd(17)} starting…\r`);
       services.push(supervise(await startService(name), { say: report }));
       say(`  ${name.padEnd(17)} ${serviceUrl(name)}  ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+    }
+    if (relayMode === 'debezium') {
+      // After the services: Debezium reads the outbox tables their migrations created.
+      const t0 = Date.now();
+      await startConnect();
+      say(
+        `  ${'kafka connect'.padEnd(17)} ${connectUrl()}  Debezium connectors running in ${((Date.now() - t0) / 1000).toFixed(1)}s`,
+      );
     }
     // Tapped before the first order: RabbitMQ keeps nothing for a queue bound later.
     const taps = { orders: await tapTopic(ORDER_EVENTS_TOPIC), shipments: await tapTopic(SHIPMENT_EVENTS_TOPIC) };

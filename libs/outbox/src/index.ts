@@ -11,6 +11,7 @@ export type { OutboxRelayOptions, OutboxRelayHooks } from './relay/relay-options
 export { OutboxAdmin } from './outbox-admin';
 export { outboxSql } from './outbox-sql';
 export type { OutboxSql, OutboxStats, ParkedRow, PendingRow, SqlRunner } from './outbox-sql';
+export type { ReplicationSlotStats } from './logical/replication-slot';
 export {
   CreateOutboxTable1764000000000,
   createOutboxTableMigration,

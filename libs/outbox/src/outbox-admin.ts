@@ -1,3 +1,4 @@
+import { replicationSlots, ReplicationSlotStats } from './logical/replication-slot';
 import { outboxSql, OutboxSql, OutboxStats, ParkedRow, SqlRunner } from './outbox-sql';
 import { OutboxTableOptions } from './outbox-table';
 
@@ -20,6 +21,11 @@ export class OutboxAdmin {
   async requeue(ids?: string[]): Promise<string[]> {
     const rows: { id: string }[] = await this.db.query(this.sql.requeue, [ids ?? null]);
     return rows.map((r) => r.id);
+  }
+
+  /** The database's logical slots (log-based relays, Debezium): whether read, and the WAL each holds. */
+  replicationSlots(): Promise<ReplicationSlotStats[]> {
+    return replicationSlots(this.db);
   }
 
   async stats(): Promise<OutboxStats> {

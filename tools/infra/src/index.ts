@@ -18,6 +18,7 @@ export {
   resumeRabbitmq,
 } from './infra';
 export type { InfraMode, InfraStatus, InfraUpOptions } from './infra';
+export { dropReplicationSlots } from './service-databases';
 export { settings, serviceDatabases, kafkaBrokers, mailApiUrl, rabbitmqUrl, ROOT_DIR, INFRA_DIR } from './settings';
 export { startNativeKafka, stopNativeKafka, signalKafka } from './native-kafka';
 export {
@@ -31,6 +32,7 @@ export {
   debeziumConnectors,
   debeziumRole,
   connectLog,
+  connectUrl,
 } from './native-connect';
 export type { ConnectStatus } from './native-connect';
 export { startNativePostgres, stopNativePostgres, adminConnection, queryAsAdmin } from './native-postgres';

@@ -50,7 +50,9 @@ export interface ConnectStatus {
 }
 
 const log = (line: string) => console.log(`[infra] connect: ${line}`);
-const restUrl = (path: string) => `http://${settings.host}:${settings.connect.port}${path}`;
+/** Kafka Connect's REST API (connector status: `/connectors/<name>/status`). */
+export const connectUrl = () => `http://${settings.host}:${settings.connect.port}`;
+const restUrl = (path: string) => `${connectUrl()}${path}`;
 
 /** The worker's jars and the connector plugin come from Maven Central through infra/debezium/pom.xml. */
 export function ensureConnectJars(): void {

@@ -1,3 +1,4 @@
+import { connectRunning, startConnect } from './native-connect';
 import { ChildProcess, StdioOptions } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -71,6 +72,10 @@ export async function startServices(names: ServiceName[], extraEnv: NodeJS.Proce
     await Promise.all(started.map((s) => s.stop()));
     throw failure.reason;
   }
+  // Debezium reads the outbox tables, which the producers create as they start (migrations).
+  const producers = names.some((n) => n === 'order-service' || n === 'shipping-service');
+  if ((extraEnv.RELAY_MODE ?? process.env.RELAY_MODE) === 'debezium' && producers && !(await connectRunning()))
+    await startConnect();
   return started;
 }
 

@@ -1,4 +1,4 @@
 export { OutboxLogicalRelay } from './logical-relay';
 export type { OutboxLogicalRelayOptions } from './logical-relay';
-export { dropSlot, ensureSlot, slotState } from './replication-slot';
-export type { SlotState } from './replication-slot';
+export { dropSlot, ensureSlot, replicationSlots, slotState } from './replication-slot';
+export type { ReplicationSlotStats } from './replication-slot';

@@ -19,6 +19,8 @@ describe('OutboxLogicalRelay: the outbox read from the WAL (real PostgreSQL and 
   });
   afterEach(async () => {
     await Promise.all(relays.splice(0).map((r) => r.stop()));
+    // The server ends a stopped relay's walsender a moment after its connection closed.
+    await waitFor('the slot released', async () => !(await slotState(bed.ds, slotName))?.active, 10_000);
     await dropSlot(bed.ds, slotName);
   });
 

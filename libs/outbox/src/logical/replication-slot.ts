@@ -1,10 +1,21 @@
 import { SqlRunner } from '../outbox-sql';
 
-/** What monitoring reads of a slot: is a reader streaming it, and how much WAL it holds. */
-export interface SlotState {
-  readonly active: boolean;
-  /** WAL between the server's current position and what the slot's reader confirmed. */
-  readonly lagBytes: number;
+/** A logical replication slot of the outbox's database, as monitoring reads it. */
+export interface ReplicationSlotStats {
+  slot: string;
+  /** A relay (or Debezium) streams it now. */
+  active: boolean;
+  /** WAL the slot holds: between the server's position and what its reader confirmed. */
+  lagBytes: number;
+}
+
+/** The logical slots of the connected database: the log-based relays' (and Debezium's). */
+export async function replicationSlots(db: SqlRunner): Promise<ReplicationSlotStats[]> {
+  return db.query(
+    `SELECT slot_name AS slot, active,
+            coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn), 0)::float8 AS "lagBytes"
+       FROM pg_replication_slots WHERE database = current_database() AND slot_type = 'logical'`,
+  );
 }
 
 /** PostgreSQL's SQLSTATE for "already exists": another relay created the slot first. */
@@ -30,13 +41,8 @@ export async function ensureSlot(db: SqlRunner, name: string, publication: strin
   }
 }
 
-export async function slotState(db: SqlRunner, name: string): Promise<SlotState | undefined> {
-  const [row] = await db.query(
-    `SELECT active, coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn), 0)::float8 AS "lagBytes"
-       FROM pg_replication_slots WHERE slot_name = $1`,
-    [name],
-  );
-  return row;
+export async function slotState(db: SqlRunner, name: string): Promise<ReplicationSlotStats | undefined> {
+  return (await replicationSlots(db)).find((s) => s.slot === name);
 }
 
 /**

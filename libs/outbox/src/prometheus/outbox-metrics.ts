@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { OutboxFailureReason, OutboxMetricsSink } from '../metrics';
+import type { ReplicationSlotStats } from '../logical/replication-slot';
 import type { OutboxStats } from '../outbox-sql';
 
 /**
@@ -13,7 +14,10 @@ export class OutboxMetrics implements OutboxMetricsSink {
   private readonly lag: Histogram;
   private readonly leaderGauge: Gauge;
 
-  constructor(registry: Registry, admin: { stats(): Promise<OutboxStats> }) {
+  constructor(
+    registry: Registry,
+    admin: { stats(): Promise<OutboxStats>; replicationSlots?(): Promise<ReplicationSlotStats[]> },
+  ) {
     const registers = [registry];
     this.publishedTotal = new Counter({
       name: 'outbox_published_total',
@@ -55,6 +59,30 @@ export class OutboxMetrics implements OutboxMetricsSink {
       'outbox_oldest_pending_age_seconds',
       'Age of the oldest row waiting to be published (parked rows excluded)',
       (s) => s.oldestPendingAgeSeconds,
+    );
+    const slots = admin.replicationSlots?.bind(admin);
+    if (!slots) return;
+    // A log-based relay's backlog is in its slot, not the table: the WAL the slot holds.
+    let reading: Promise<ReplicationSlotStats[]> | undefined;
+    const readSlots = () => (reading ??= slots().finally(() => setTimeout(() => (reading = undefined), 100)));
+    const slotGauge = (name: string, help: string, pick: (s: ReplicationSlotStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['slot'],
+        registers,
+        async collect() {
+          this.reset();
+          for (const s of await readSlots()) this.set({ slot: s.slot }, pick(s));
+        },
+      });
+    slotGauge(
+      'outbox_replication_slot_lag_bytes',
+      'WAL held by a logical replication slot of the outbox database',
+      (s) => s.lagBytes,
+    );
+    slotGauge('outbox_replication_slot_active', '1 while a relay (or Debezium) streams the slot', (s) =>
+      s.active ? 1 : 0,
     );
   }
 
