@@ -1,3 +1,5 @@
+import { errorMessage } from './logger';
+
 /** One message for the broker, made from one outbox row. */
 export interface OutboxRecord {
   /** Where it goes: `topicFor(aggregateType)`. A Kafka topic; for RabbitMQ e.g. an exchange. */
@@ -60,3 +62,21 @@ export interface OutboxPublisher {
 }
 
 export const PUBLISHED: PublishResult = Object.freeze({ status: 'published' });
+
+/**
+ * One result per record, whatever the publisher does: a rejection, or a miscount, leaves
+ * every record `unavailable` (the relays then send them again).
+ */
+export async function publishSafely(
+  publisher: OutboxPublisher,
+  records: readonly OutboxRecord[],
+): Promise<readonly PublishResult[]> {
+  try {
+    const results = await publisher.publish(records);
+    if (results.length === records.length) return results;
+    throw new Error(`the publisher answered ${results.length} results for ${records.length} records`);
+  } catch (err) {
+    const unavailable: PublishResult = { status: 'unavailable', error: errorMessage(err) };
+    return records.map(() => unavailable);
+  }
+}

@@ -4,9 +4,10 @@ import { backoffMs } from '../backoff';
 import { errorMessage } from '../logger';
 import { outboxPublicationName } from '../migration/create-outbox-publication';
 import { outboxSql, OutboxSql, PendingRow } from '../outbox-sql';
-import { OutboxPublisher, OutboxRecord, PublishResult } from '../publisher';
+import { OutboxPublisher, OutboxRecord, publishSafely } from '../publisher';
 import { BrokerUnavailableError, Drain } from '../relay/drain';
 import { OutboxRelayOptions, RelaySettings, relaySettings } from '../relay/relay-options';
+import { Sleeper } from '../relay/sleeper';
 import { Retention } from '../relay/retention';
 import { ensureSlot } from './replication-slot';
 import { WalStream, WalTransaction } from './wal-stream';
@@ -58,7 +59,7 @@ export class OutboxLogicalRelay {
   private busy = false;
   private ended?: Error;
   private signal?: () => void;
-  private interruptSleep?: () => void;
+  private readonly sleeper = new Sleeper();
   private readonly held = new Set<string>();
   private readonly refusals = new Map<string, number>();
   private publishedSinceRetention = false;
@@ -96,7 +97,7 @@ export class OutboxLogicalRelay {
   /** Stops streaming (the slot keeps its position), steps down and closes the publisher. */
   async stop(): Promise<void> {
     this.running = false;
-    this.interruptSleep?.();
+    this.sleeper.wake();
     this.signal?.();
     await this.stream?.close();
     await this.loop;
@@ -232,7 +233,10 @@ export class OutboxLogicalRelay {
     let pending = await this.parkHeld(rows);
     while (pending.length > 0) {
       if (!this.running || this.ended) throw new StreamEnded();
-      const results = await this.publish(pending);
+      const results = await publishSafely(
+        this.publisher,
+        pending.map((row) => this.recordOf(row)),
+      );
       const published: PendingRow[] = [];
       const retry: PendingRow[] = [];
       let unavailable: string | undefined;
@@ -275,17 +279,6 @@ export class OutboxLogicalRelay {
         });
       }
       await this.sleep(backoffMs(this.failures, { initialMs: retryBackoffMs, maxMs: maxRetryBackoffMs }));
-    }
-  }
-
-  private async publish(rows: readonly PendingRow[]): Promise<readonly PublishResult[]> {
-    try {
-      const results = await this.publisher.publish(rows.map((row) => this.recordOf(row)));
-      if (results.length === rows.length) return results;
-      throw new Error(`the publisher answered ${results.length} results for ${rows.length} records`);
-    } catch (err) {
-      const unavailable: PublishResult = { status: 'unavailable', error: errorMessage(err) };
-      return rows.map(() => unavailable);
     }
   }
 
@@ -377,16 +370,7 @@ export class OutboxLogicalRelay {
   }
 
   private sleep(ms: number): Promise<void> {
-    if (!this.running) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.interruptSleep = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.interruptSleep = done;
-    });
+    return this.running ? this.sleeper.sleep(ms) : Promise.resolve();
   }
 }
 

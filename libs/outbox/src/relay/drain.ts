@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { backoffMs } from '../backoff';
 import { errorMessage } from '../logger';
 import { OutboxSql, PendingRow, SqlRunner } from '../outbox-sql';
-import { OutboxPublisher, OutboxRecord, PublishResult } from '../publisher';
+import { OutboxPublisher, OutboxRecord, publishSafely, PublishResult } from '../publisher';
 import { BlockedAggregates } from './blocked-aggregates';
 import { RelaySettings } from './relay-options';
 import { ScanFrontier } from './scan-frontier';
@@ -116,16 +116,11 @@ export class Drain {
     return rows;
   }
 
-  /** One result per row; a publisher that throws (or miscounts) leaves every row unpublished. */
-  private async publish(rows: readonly PendingRow[]): Promise<readonly PublishResult[]> {
-    try {
-      const results = await this.publisher.publish(rows.map((row) => this.recordOf(row)));
-      if (results.length === rows.length) return results;
-      throw new Error(`the publisher answered ${results.length} results for ${rows.length} records`);
-    } catch (err) {
-      const unavailable: PublishResult = { status: 'unavailable', error: errorMessage(err) };
-      return rows.map(() => unavailable);
-    }
+  private publish(rows: readonly PendingRow[]): Promise<readonly PublishResult[]> {
+    return publishSafely(
+      this.publisher,
+      rows.map((row) => this.recordOf(row)),
+    );
   }
 
   /**

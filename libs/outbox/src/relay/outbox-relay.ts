@@ -7,6 +7,7 @@ import { CommitWakeup } from './commit-wakeup';
 import { BrokerUnavailableError, Drain } from './drain';
 import { Leadership } from './leadership';
 import { OutboxRelayOptions, RelaySettings, relaySettings } from './relay-options';
+import { Sleeper } from './sleeper';
 import { Retention } from './retention';
 
 /**
@@ -28,7 +29,7 @@ export class OutboxRelay {
   private running = false;
   private loop?: Promise<void>;
   private wakePending = false;
-  private interruptSleep?: () => void;
+  private readonly sleeper = new Sleeper();
   private failures = 0;
 
   constructor(
@@ -83,7 +84,7 @@ export class OutboxRelay {
   /** Look for rows now instead of at the next poll (called after an outbox commit). */
   wake(): void {
     this.wakePending = true;
-    this.interruptSleep?.();
+    this.sleeper.wake();
   }
 
   /**
@@ -135,15 +136,6 @@ export class OutboxRelay {
   }
 
   private sleep(ms: number): Promise<void> {
-    if (!this.running) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.interruptSleep = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.interruptSleep = done;
-    });
+    return this.running ? this.sleeper.sleep(ms) : Promise.resolve();
   }
 }
