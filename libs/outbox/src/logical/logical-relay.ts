@@ -9,8 +9,9 @@ import { BrokerUnavailableError, Drain } from '../relay/drain';
 import { OutboxRelayOptions, RelaySettings, relaySettings } from '../relay/relay-options';
 import { Sleeper } from '../relay/sleeper';
 import { Retention } from '../relay/retention';
+import { Parking } from './parking';
 import { ensureSlot } from './replication-slot';
-import { WalStream, WalTransaction } from './wal-stream';
+import { pendingRowOf, WalStream, WalTransaction } from './wal-stream';
 
 export interface OutboxLogicalRelayOptions extends OutboxRelayOptions {
   /** The replication connection: the outbox's database, as a role with REPLICATION. */
@@ -60,8 +61,7 @@ export class OutboxLogicalRelay {
   private ended?: Error;
   private signal?: () => void;
   private readonly sleeper = new Sleeper();
-  private readonly held = new Set<string>();
-  private readonly refusals = new Map<string, number>();
+  private readonly parking: Parking;
   private publishedSinceRetention = false;
   private failures = 0;
 
@@ -77,6 +77,7 @@ export class OutboxLogicalRelay {
     this.markPublished = options.markPublished ?? true;
     this.catchUp = new Drain(dataSource, publisher, this.settings, this.sql);
     this.retention = new Retention(dataSource, this.settings, this.sql);
+    this.parking = new Parking(dataSource, this.settings, this.sql);
   }
 
   get isLeader(): boolean {
@@ -179,9 +180,7 @@ export class OutboxLogicalRelay {
    */
   private async lead(stream: WalStream): Promise<void> {
     stream.pause();
-    this.held.clear();
-    for (const row of await this.dataSource.query(this.sql.parkedAggregates))
-      this.held.add(this.keyOf(row.aggregatetype, row.aggregateid));
+    await this.parking.load();
     while (this.running && (await this.catchUp.once(this.dataSource)) === this.settings.batchSize);
     stream.resume();
     this.failures = 0;
@@ -190,7 +189,7 @@ export class OutboxLogicalRelay {
       this.busy = true;
       try {
         // A row inserted already parked is this relay's own (parking where rows are deleted on insert).
-        await this.publishAll(batch.flatMap((tx) => tx.rows.filter((r) => r.parked_at === null).map(toPendingRow)));
+        await this.publishAll(batch.flatMap((tx) => tx.rows.filter((r) => r.parked_at === null).map(pendingRowOf)));
         stream.confirm(batch[batch.length - 1].endLsn);
       } finally {
         this.busy = false;
@@ -229,8 +228,8 @@ export class OutboxLogicalRelay {
 
   /** Publishes until every row is published or parked; rows of a parked row's aggregate are parked too. */
   private async publishAll(rows: PendingRow[]): Promise<void> {
-    const { maxAttempts, retryBackoffMs, maxRetryBackoffMs, metrics, hooks, logger } = this.settings;
-    let pending = await this.parkHeld(rows);
+    const { retryBackoffMs, maxRetryBackoffMs, metrics, hooks, logger } = this.settings;
+    let pending = await this.parking.parkHeld(rows);
     while (pending.length > 0) {
       if (!this.running || this.ended) throw new StreamEnded();
       const results = await publishSafely(
@@ -244,20 +243,7 @@ export class OutboxLogicalRelay {
         const result = results[i];
         if (result.status === 'published') published.push(row);
         else if (result.status === 'refused') {
-          const attempts = (this.refusals.get(row.id) ?? row.attempts) + 1;
-          this.refusals.set(row.id, attempts);
-          metrics?.failure('record');
-          if (attempts >= maxAttempts) {
-            this.held.add(this.keyOf(row.aggregatetype, row.aggregateid));
-            await this.park(row, attempts, result.error);
-          } else {
-            logger.warn('outbox row refused by the broker; will retry', {
-              id: row.id,
-              type: row.type,
-              attempt: attempts,
-            });
-            retry.push(row);
-          }
+          if (!(await this.parking.refused(row, result.error))) retry.push(row);
         } else {
           unavailable ??= result.error;
           retry.push(row);
@@ -268,7 +254,7 @@ export class OutboxLogicalRelay {
         if (this.markPublished) await this.dataSource.query(this.sql.markPublished, [published.map((r) => r.id)]);
         this.recordPublished(published);
       }
-      pending = await this.parkHeld(retry);
+      pending = await this.parking.parkHeld(retry);
       if (pending.length === 0) break;
       this.failures += 1;
       if (unavailable !== undefined) {
@@ -280,41 +266,6 @@ export class OutboxLogicalRelay {
       }
       await this.sleep(backoffMs(this.failures, { initialMs: retryBackoffMs, maxMs: maxRetryBackoffMs }));
     }
-  }
-
-  /** Parks the rows whose aggregate a parked row holds back; returns the others. */
-  private async parkHeld(rows: PendingRow[]): Promise<PendingRow[]> {
-    if (this.held.size === 0) return rows;
-    const free: PendingRow[] = [];
-    for (const row of rows) {
-      if (!this.held.has(this.keyOf(row.aggregatetype, row.aggregateid))) free.push(row);
-      else await this.park(row, row.attempts, 'held back by a parked row of the same aggregate');
-    }
-    return free;
-  }
-
-  private async park(row: PendingRow, attempts: number, error: string): Promise<void> {
-    await this.dataSource.query(this.sql.park, [
-      row.id,
-      row.seq,
-      row.aggregatetype,
-      row.aggregateid,
-      row.type,
-      row.payload,
-      JSON.stringify(row.headers),
-      new Date(row.created_at_ms),
-      attempts,
-      error,
-    ]);
-    this.refusals.delete(row.id);
-    this.settings.metrics?.parked();
-    this.settings.logger.warn('outbox row parked', {
-      id: row.id,
-      type: row.type,
-      aggregateType: row.aggregatetype,
-      attempts,
-      error,
-    });
   }
 
   private recordOf(row: PendingRow): OutboxRecord {
@@ -335,16 +286,12 @@ export class OutboxLogicalRelay {
 
   private recordPublished(rows: readonly PendingRow[]): void {
     this.publishedSinceRetention = true;
-    for (const row of rows) this.refusals.delete(row.id);
+    this.parking.published(rows);
     const metrics = this.settings.metrics;
     if (!metrics) return;
     metrics.published(rows.length);
     const now = Date.now();
     for (const row of rows) metrics.publishLag((now - row.created_at_ms) / 1000);
-  }
-
-  private keyOf(aggregateType: string, aggregateId: string): string {
-    return `${this.settings.topicFor(aggregateType)}\u0000${aggregateId}`;
   }
 
   private enqueue(tx: WalTransaction): void {
@@ -372,19 +319,4 @@ export class OutboxLogicalRelay {
   private sleep(ms: number): Promise<void> {
     return this.running ? this.sleeper.sleep(ms) : Promise.resolve();
   }
-}
-
-/** A row as pgoutput decoded it (payload kept as text, headers parsed), in the claim's shape. */
-function toPendingRow(row: Record<string, unknown>): PendingRow {
-  return {
-    id: row.id as string,
-    seq: String(row.seq),
-    aggregatetype: row.aggregatetype as string,
-    aggregateid: row.aggregateid as string,
-    type: row.type as string,
-    payload: row.payload as string,
-    headers: (row.headers ?? {}) as Record<string, string>,
-    attempts: (row.attempts as number | null) ?? 0,
-    created_at_ms: (row.created_at as Date).getTime(),
-  };
 }

@@ -1,5 +1,6 @@
 import { Client, ClientConfig } from 'pg';
 import { PgoutputPlugin } from 'pg-logical-replication';
+import { PendingRow } from '../outbox-sql';
 import { quoteIdentifier } from '../outbox-table';
 import { bigIntToLsn, lsnToBigInt } from './lsn';
 
@@ -148,4 +149,19 @@ export class WalStream {
         return;
     }
   }
+}
+
+/** A row as pgoutput decoded it (payload kept as text, headers parsed), in the claim's shape. */
+export function pendingRowOf(row: Record<string, unknown>): PendingRow {
+  return {
+    id: row.id as string,
+    seq: String(row.seq),
+    aggregatetype: row.aggregatetype as string,
+    aggregateid: row.aggregateid as string,
+    type: row.type as string,
+    payload: row.payload as string,
+    headers: (row.headers ?? {}) as Record<string, string>,
+    attempts: (row.attempts as number | null) ?? 0,
+    created_at_ms: (row.created_at as Date).getTime(),
+  };
 }
