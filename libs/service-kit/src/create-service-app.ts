@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { DatabaseUnavailableFilter } from './database-unavailable.filter';
+import { drainOnClose } from './drain-on-close';
 import { useJsonBody } from './json-body';
 
 export interface ServiceAppOptions {
@@ -12,7 +13,8 @@ export interface ServiceAppOptions {
   bodyLimit?: string;
 }
 
-/** A NestJS HTTP app with the service conventions: pino logs, a JSON body limit, shutdown hooks. */
+/** A NestJS HTTP app with the service conventions: pino logs, a JSON body limit, shutdown hooks that
+ * stop even while clients keep sending. */
 export async function createServiceApp(module: DynamicModule, options: ServiceAppOptions = {}) {
   const app = await NestFactory.create<NestExpressApplication>(module, {
     bufferLogs: options.logger !== false,
@@ -23,5 +25,6 @@ export async function createServiceApp(module: DynamicModule, options: ServiceAp
   useJsonBody(app, options.bodyLimit ?? '64kb');
   app.useGlobalFilters(new DatabaseUnavailableFilter(app.getHttpAdapter()));
   app.enableShutdownHooks();
+  drainOnClose(app);
   return app;
 }

@@ -138,6 +138,17 @@ describe('OutboxLogicalRelay: the outbox read from the WAL (real PostgreSQL and 
     await waitFor('all rows marked', async () => (await bed.pending()) === 0, 10_000);
   });
 
+  it('stops promptly while the stream is paused by back-pressure (a backlog it has not read)', async () => {
+    const relay = newRelay({ batchSize: 1, hooks: { afterPublish: () => sleep(100) } });
+    await relay.start();
+    await waitFor('the slot streamed', async () => relay.isLeader, 10_000);
+    for (let n = 1; n <= 200; n++) await bed.commit([event(`bp-${n % 4}`, n)]);
+    await sleep(500); // more than 10 × batchSize rows queued: the relay stopped reading the socket
+    const t0 = Date.now();
+    await relay.stop();
+    expect(Date.now() - t0).toBeLessThan(5_000);
+  });
+
   it('lets one relay stream the slot; a standby takes over when the leader stops', async () => {
     const reader = await bed.newReader(topic);
     const [a, b] = [newRelay(), newRelay()];
