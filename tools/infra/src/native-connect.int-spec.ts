@@ -12,6 +12,7 @@ import {
   startConnect,
   stopConnect,
 } from './native-connect';
+import { waitFor } from './process-utils';
 import { ROOT_DIR, serviceDatabases, settings } from './settings';
 
 /**
@@ -205,6 +206,26 @@ describe('Debezium relays the producers’ outbox tables to Kafka', () => {
     await shipmentTap.waitFor(1, withId(marker.id), 60_000);
     const ids = [...orderTap.messages, ...shipmentTap.messages].map((x) => x.headers.id);
     expect(ids.length).toBe(new Set(ids).size);
+  });
+
+  it('keeps its slots moving while the outboxes are idle and the cluster writes elsewhere', async () => {
+    const [{ lsn: from }] = await asService<{ lsn: string }>(orders, 'SELECT pg_current_wal_lsn()::text AS lsn');
+    await asService(orders, `CREATE TABLE dbz_elsewhere_${run} AS SELECT g AS n FROM generate_series(1, 10000) g`);
+    await asService(orders, `DROP TABLE dbz_elsewhere_${run}`);
+    // No outbox row was written after `from`: only the heartbeat's logical decoding message
+    // gives the connectors a position past it to confirm.
+    await waitFor(
+      'both Debezium slots confirmed past the idle period’s start',
+      async () =>
+        (
+          await asService<{ n: number }>(
+            orders,
+            `SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name = ANY($1) AND confirmed_flush_lsn > $2::pg_lsn`,
+            [debeziumConnectors.map((c) => c.slot), from],
+          )
+        )[0].n === debeziumConnectors.length,
+      45_000,
+    );
   });
 
   it('lets the debezium role read the outbox tables and no business table', async () => {
