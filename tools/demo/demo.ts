@@ -225,7 +225,15 @@ async function printTimeline(orderId: string, customer: string, taps: { orders: 
   } finally {
     await db.end();
   }
-  for (const m of await messagesFor(taps.orders, (m) => m.key === orderId)) hops.push(brokerHop(m));
+  const published = await messagesFor(taps.orders, (m) => m.key === orderId);
+  for (const m of published) hops.push(brokerHop(m));
+  // Under Debezium the rows are deleted as they are inserted: the commit time is the envelope's.
+  if (relayMode === 'debezium')
+    for (const m of published)
+      hops.push({
+        at: new Date((JSON.parse(m.value.toString('utf8')) as { occurredAt: string }).occurredAt),
+        what: `order-service     committed the order change + outbox row ${m.headers.type} (deleted in the same transaction; Debezium reads the WAL)`,
+      });
   const s = await shipmentOf(orderId);
   if (s) {
     hops.push({
