@@ -4,13 +4,15 @@ import { backoffMs } from '../backoff';
 import { errorMessage } from '../logger';
 import { outboxPublicationName } from '../migration/create-outbox-publication';
 import { outboxSql, OutboxSql, PendingRow } from '../outbox-sql';
-import { OutboxPublisher, OutboxRecord, publishSafely } from '../publisher';
+import { OutboxPublisher, publishSafely } from '../publisher';
 import { BrokerUnavailableError, Drain } from '../relay/drain';
 import { OutboxRelayOptions, RelaySettings, relaySettings } from '../relay/relay-options';
 import { Sleeper } from '../relay/sleeper';
+import { recordOf, reportPublished } from '../relay/records';
 import { Retention } from '../relay/retention';
 import { Parking } from './parking';
 import { ensureSlot } from './replication-slot';
+import { TransactionQueue } from './transaction-queue';
 import { pendingRowOf, WalStream, WalTransaction } from './wal-stream';
 
 export interface OutboxLogicalRelayOptions extends OutboxRelayOptions {
@@ -55,11 +57,9 @@ export class OutboxLogicalRelay {
   private leading = false;
   private loop?: Promise<void>;
   private stream?: WalStream;
-  private queue: WalTransaction[] = [];
-  private queuedRows = 0;
+  private readonly queue = new TransactionQueue();
   private busy = false;
   private ended?: Error;
-  private signal?: () => void;
   private readonly sleeper = new Sleeper();
   private readonly parking: Parking;
   private publishedSinceRetention = false;
@@ -99,7 +99,7 @@ export class OutboxLogicalRelay {
   async stop(): Promise<void> {
     this.running = false;
     this.sleeper.wake();
-    this.signal?.();
+    this.queue.wake();
     await this.stream?.close();
     await this.loop;
     await this.retention.idle();
@@ -153,8 +153,7 @@ export class OutboxLogicalRelay {
         this.stream = undefined;
         this.leading = false;
         metrics?.leader(false);
-        this.queue = [];
-        this.queuedRows = 0;
+        this.queue.clear();
         this.ended = undefined;
         this.catchUp.reset();
       }
@@ -196,7 +195,7 @@ export class OutboxLogicalRelay {
       }
       if (this.failures > 0) this.settings.logger.log('outbox logical relay recovered', { failures: this.failures });
       this.failures = 0;
-      if (this.queuedRows <= this.settings.batchSize) stream.resume();
+      if (this.queue.rows <= this.settings.batchSize) stream.resume();
       if (this.markPublished && this.publishedSinceRetention && this.retention.due) {
         this.publishedSinceRetention = false;
         await this.retention.run(this.dataSource);
@@ -207,22 +206,8 @@ export class OutboxLogicalRelay {
   /** Whole transactions, up to `batchSize` rows (at least one transaction). */
   private async next(): Promise<WalTransaction[]> {
     // Once the stream ended, nothing received can be confirmed: the next leader reads it again.
-    while (this.queue.length === 0 || this.ended) {
-      if (!this.running || this.ended) throw new StreamEnded();
-      await new Promise<void>((resolve) => (this.signal = resolve));
-      this.signal = undefined;
-    }
-    const batch: WalTransaction[] = [];
-    let rows = 0;
-    while (
-      this.queue.length > 0 &&
-      (batch.length === 0 || rows + this.queue[0].rows.length <= this.settings.batchSize)
-    ) {
-      const tx = this.queue.shift() as WalTransaction;
-      batch.push(tx);
-      rows += tx.rows.length;
-    }
-    this.queuedRows -= rows;
+    const batch = await this.queue.take(this.settings.batchSize, () => !this.running || this.ended !== undefined);
+    if (!batch) throw new StreamEnded();
     return batch;
   }
 
@@ -234,7 +219,7 @@ export class OutboxLogicalRelay {
       if (!this.running || this.ended) throw new StreamEnded();
       const results = await publishSafely(
         this.publisher,
-        pending.map((row) => this.recordOf(row)),
+        pending.map((row) => recordOf(row, this.settings.topicFor)),
       );
       const published: PendingRow[] = [];
       const retry: PendingRow[] = [];
@@ -268,43 +253,21 @@ export class OutboxLogicalRelay {
     }
   }
 
-  private recordOf(row: PendingRow): OutboxRecord {
-    const headers = {
-      ...row.headers,
-      id: row.id,
-      type: row.type,
-      aggregateType: row.aggregatetype,
-      aggregateId: row.aggregateid,
-    };
-    return {
-      destination: this.settings.topicFor(row.aggregatetype),
-      key: row.aggregateid,
-      value: row.payload,
-      headers,
-    };
-  }
-
   private recordPublished(rows: readonly PendingRow[]): void {
     this.publishedSinceRetention = true;
     this.parking.published(rows);
-    const metrics = this.settings.metrics;
-    if (!metrics) return;
-    metrics.published(rows.length);
-    const now = Date.now();
-    for (const row of rows) metrics.publishLag((now - row.created_at_ms) / 1000);
+    reportPublished(this.settings.metrics, rows);
   }
 
   private enqueue(tx: WalTransaction): void {
     this.queue.push(tx);
-    this.queuedRows += tx.rows.length;
     // Backpressure: the server holds the rest in the slot while the broker catches up.
-    if (this.queuedRows > 10 * this.settings.batchSize) this.stream?.pause();
-    this.signal?.();
+    if (this.queue.rows > 10 * this.settings.batchSize) this.stream?.pause();
   }
 
   /** With nothing received and unpublished, the slot may move to the server's position (an idle outbox frees its WAL). */
   private keepalive(serverLsn: string): void {
-    if (this.queue.length === 0 && !this.busy) this.stream?.confirm(serverLsn);
+    if (this.queue.empty && !this.busy) this.stream?.confirm(serverLsn);
   }
 
   private streamEnded(err?: Error): void {
@@ -313,7 +276,7 @@ export class OutboxLogicalRelay {
       this.settings.logger.warn('outbox logical relay: the replication stream ended', {
         error: errorMessage(this.ended),
       });
-    this.signal?.();
+    this.queue.wake();
   }
 
   private sleep(ms: number): Promise<void> {

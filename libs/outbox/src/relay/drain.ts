@@ -2,8 +2,9 @@ import { DataSource } from 'typeorm';
 import { backoffMs } from '../backoff';
 import { errorMessage } from '../logger';
 import { OutboxSql, PendingRow, SqlRunner } from '../outbox-sql';
-import { OutboxPublisher, OutboxRecord, publishSafely, PublishResult } from '../publisher';
+import { OutboxPublisher, publishSafely, PublishResult } from '../publisher';
 import { BlockedAggregates } from './blocked-aggregates';
+import { recordOf, reportPublished } from './records';
 import { RelaySettings } from './relay-options';
 import { ScanFrontier } from './scan-frontier';
 
@@ -119,26 +120,8 @@ export class Drain {
   private publish(rows: readonly PendingRow[]): Promise<readonly PublishResult[]> {
     return publishSafely(
       this.publisher,
-      rows.map((row) => this.recordOf(row)),
+      rows.map((row) => recordOf(row, this.settings.topicFor)),
     );
-  }
-
-  /**
-   * The row's headers gain its id, type, aggregateType and aggregateId, set on the object
-   * the claim just parsed: a copy per row costs more than the rest of the relay's work on it.
-   */
-  private recordOf(row: PendingRow): OutboxRecord {
-    const headers = row.headers;
-    headers.id = row.id;
-    headers.type = row.type;
-    headers.aggregateType = row.aggregatetype;
-    headers.aggregateId = row.aggregateid;
-    return {
-      destination: this.settings.topicFor(row.aggregatetype),
-      key: row.aggregateid,
-      value: row.payload,
-      headers,
-    };
   }
 
   /**
@@ -198,10 +181,6 @@ export class Drain {
 
   private recordPublished(rows: readonly PendingRow[]): void {
     this.frontier.published();
-    const metrics = this.settings.metrics;
-    if (!metrics) return;
-    metrics.published(rows.length);
-    const now = Date.now();
-    for (const r of rows) metrics.publishLag((now - r.created_at_ms) / 1000);
+    reportPublished(this.settings.metrics, rows);
   }
 }
