@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- --quick]`: every figure of issue #7 beside a baseline measured in the
- * same run on the same machine. Prints a table, writes bench/results/latest.json.
+ * `npm run bench [-- --quick]`: every figure of issue #7, and issue #18's relay modes, beside
+ * a baseline measured in the same run on the same machine. Prints a table, writes
+ * bench/results/latest.json.
  * Quick mode uses small sizes and never fails on a missed target, only on a crash.
  */
 import 'reflect-metadata';
@@ -15,6 +16,7 @@ import { httpThroughput } from './steps/http-throughput';
 import { placeOrderTps } from './steps/place-order-tps';
 import { commitToPublish } from './steps/commit-to-publish';
 import { rabbitmqCommitToPublish } from './steps/rabbitmq-commit-to-publish';
+import { relayModes } from './steps/relay-modes';
 import { commitToConsumed } from './steps/commit-to-consumed';
 import { consumerThroughput } from './steps/consumer-throughput';
 import { rabbitmqConsumerThroughput } from './steps/rabbitmq-consumer-throughput';
@@ -30,6 +32,7 @@ const sizes = quick
       httpSeconds: 5,
       consumerMessages: 600,
       idleMs: 5_000,
+      relayModes: { windowMs: 5_000, idleMs: 5_000 },
       health: { small: 10_000, large: 30_000, baselineMs: 8_000, xminHoldMs: 15_000 },
     }
   : {
@@ -38,6 +41,7 @@ const sizes = quick
       httpSeconds: 30,
       consumerMessages: 10_000,
       idleMs: 60_000,
+      relayModes: { windowMs: 20_000, idleMs: 20_000 },
       health: { small: 10_000, large: 1_000_000, baselineMs: 60_000, xminHoldMs: 300_000 },
     };
 
@@ -62,6 +66,7 @@ async function main(): Promise<number> {
     const publish = await commitToPublish(latencyRate, sizes.windowMs);
     rows.push(...publish.rows);
     rows.push(...(await rabbitmqCommitToPublish(latencyRate, sizes.windowMs, publish)));
+    rows.push(...(await relayModes(latencyRate, sizes.relayModes)));
     rows.push(...(await commitToConsumed(Math.min(latencyRate, http.maxRate / 2), sizes.windowMs, publish.p99)));
     rows.push(...(await consumerThroughput(sizes.consumerMessages)));
     rows.push(...(await rabbitmqConsumerThroughput(sizes.consumerMessages)));

@@ -45,6 +45,12 @@ export interface CpuSample {
 
 const rabbitmqPidFile = join(INFRA_DIR, 'rabbitmq/rabbitmq.pid');
 
+/** CPU seconds of the Kafka Connect worker (one JVM: Debezium, Connect and its producer); NaN when none runs. */
+export function connectCpuSeconds(): number {
+  const pidFile = join(INFRA_DIR, 'connect/connect.pid');
+  return existsSync(pidFile) ? cpuSecondsOf(readPid(pidFile)) : NaN;
+}
+
 /** CPU seconds used so far by this process, the native PostgreSQL cluster and the brokers. */
 export function sampleCpu(): CpuSample {
   const usage = process.cpuUsage();

@@ -6,11 +6,16 @@ import { orderPlacedEvent, orderRequest } from '../fixtures';
 /**
  * The transaction of apps/order-service place-order.service.ts: the order row and,
  * with an outbox, its order.placed.v1 event with a traceparent header. Returns the event id.
+ * `aggregateType` replaces the event's, and with it the topic the relays' default routing picks.
  */
-export async function placeOrderTransaction(ds: DataSource, outbox: Outbox | undefined): Promise<string> {
+export async function placeOrderTransaction(
+  ds: DataSource,
+  outbox: Outbox | undefined,
+  aggregateType?: string,
+): Promise<string> {
   const orderId = randomUUID();
   const request = orderRequest('bench-customer');
-  const event = orderPlacedEvent(orderId);
+  const event = { ...orderPlacedEvent(orderId), ...(aggregateType && { aggregateType }) };
   const traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
   await ds.transaction(async (manager) => {
     await manager.query(

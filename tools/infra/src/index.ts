@@ -34,7 +34,7 @@ export {
   connectLog,
   connectUrl,
 } from './native-connect';
-export type { ConnectStatus } from './native-connect';
+export type { ConnectStatus, DebeziumConnector } from './native-connect';
 export { startNativePostgres, stopNativePostgres, adminConnection, queryAsAdmin } from './native-postgres';
 export { InfraError, sleep, waitFor, portOpen, listeningPid } from './process-utils';
 export { createTestDatabase } from './test-database';

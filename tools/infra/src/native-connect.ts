@@ -37,11 +37,18 @@ const publication = 'outbox_publication';
 /** The role Debezium logs in as: it may stream the WAL and read the outbox tables, nothing else. */
 export const debeziumRole = 'debezium';
 
+/** A connector: the database whose outbox it reads, and its replication slot. */
+export interface DebeziumConnector {
+  name: string;
+  database: string;
+  slot: string;
+}
+
 /** One connector per producer database, each with a replication slot of its own. */
-export const debeziumConnectors = [
+export const debeziumConnectors: readonly DebeziumConnector[] = [
   { name: 'outbox-orders', database: 'orders', slot: 'debezium_orders' },
   { name: 'outbox-shipping', database: 'shipping', slot: 'debezium_shipping' },
-] as const;
+];
 
 export interface ConnectStatus {
   running: boolean;
@@ -79,12 +86,12 @@ export function ensureConnectJars(): void {
 }
 
 /**
- * The `debezium` role, with LOGIN and REPLICATION, CONNECT on the producer databases and
- * SELECT on their outbox tables only (no business table). The tables and the publication
+ * The `debezium` role, with LOGIN and REPLICATION, CONNECT on the connectors' databases (the
+ * producers' by default) and SELECT on their outbox tables only (no business table). The tables and the publication
  * come from the services' migrations, so they must exist first.
  */
-export async function ensureDebeziumRole(): Promise<void> {
-  for (const { database } of debeziumConnectors) {
+export async function ensureDebeziumRole(connectors = debeziumConnectors): Promise<void> {
+  for (const { database } of connectors) {
     const [found] = await queryAsAdmin<{ outbox: boolean; publication: boolean }>(
       database,
       `SELECT to_regclass('public.outbox') IS NOT NULL AS outbox,
@@ -106,7 +113,7 @@ export async function ensureDebeziumRole(): Promise<void> {
     const attributes = 'LOGIN REPLICATION NOSUPERUSER NOCREATEDB NOCREATEROLE';
     const verb = exists ? 'ALTER' : 'CREATE';
     await ddl(admin, `${verb} ROLE %I WITH ${attributes} PASSWORD %L`, debeziumRole, settings.connect.debeziumPassword);
-    for (const { database } of debeziumConnectors) {
+    for (const { database } of connectors) {
       await ddl(admin, 'GRANT CONNECT ON DATABASE %I TO %I', database, debeziumRole);
       await queryAsAdmin(database, `GRANT SELECT ON public.outbox TO ${debeziumRole}`);
     }
@@ -116,7 +123,7 @@ export async function ensureDebeziumRole(): Promise<void> {
 }
 
 /** Renders infra/debezium's templates with this run's ports and password into .infra/connect/. */
-function renderConfigs(): string[] {
+function renderConfigs(connectors: readonly DebeziumConnector[]): string[] {
   const fill = (template: string, values: Record<string, string | number>) =>
     Object.entries(values).reduce(
       (text, [key, value]) => text.replaceAll(`@${key}@`, String(value)),
@@ -132,7 +139,7 @@ function renderConfigs(): string[] {
       CONNECT_DIR: base,
     }),
   );
-  const connectors = debeziumConnectors.map(({ name, database, slot }) => {
+  const files = connectors.map(({ name, database, slot }) => {
     const file = join(base, `${name}.properties`);
     const text = fill('outbox-connector.properties', {
       CONNECTOR: name,
@@ -145,7 +152,7 @@ function renderConfigs(): string[] {
     writeFileSync(file, text, { mode: 0o600 }); // it holds the password
     return file;
   });
-  return [worker, ...connectors];
+  return [worker, ...files];
 }
 
 /** Where the REST API answers: up, or the worker is still starting (or gone). */
@@ -165,8 +172,8 @@ export async function connectStatus(): Promise<ConnectStatus> {
   return { running: true, connectors };
 }
 
-const allRunning = (status: ConnectStatus) =>
-  debeziumConnectors.every(({ name }) => {
+const allRunning = (status: ConnectStatus, connectors: readonly DebeziumConnector[]) =>
+  connectors.every(({ name }) => {
     const c = status.connectors[name];
     return c?.state === 'RUNNING' && c.tasks.length > 0 && c.tasks.every((t) => t.state === 'RUNNING');
   });
@@ -175,17 +182,22 @@ const logTail = (lines = 30) =>
   existsSync(connectLog) ? readFileSync(connectLog, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '';
 
 /**
- * Starts the worker with both connectors (idempotent) and waits until they and their tasks
+ * Starts the worker with its connectors (idempotent) and waits until they and their tasks
  * run. Fails with the log's last lines when the worker dies, a task fails, or it times out.
+ * `connectors` replaces the producers' (the bench reads a database of its own); a worker that
+ * already runs keeps the connectors it was started with.
  */
-export async function startConnect(timeoutMs = 120_000): Promise<void> {
+export async function startConnect(
+  opts: { connectors?: readonly DebeziumConnector[]; timeoutMs?: number } = {},
+): Promise<void> {
+  const { connectors = debeziumConnectors, timeoutMs = 120_000 } = opts;
   const t0 = Date.now();
   if (!(await connectRunning())) {
     if (!commandExists('java')) throw new InfraError('java was not found: Kafka Connect runs on Java 17+.');
     ensureConnectJars();
-    await ensureDebeziumRole();
+    await ensureDebeziumRole(connectors);
     mkdirSync(base, { recursive: true });
-    const configs = renderConfigs();
+    const configs = renderConfigs(connectors);
     log(`starting (log: ${connectLog})…`);
     spawnDetached(
       'java',
@@ -215,11 +227,11 @@ export async function startConnect(timeoutMs = 120_000): Promise<void> {
           ([, c]) => c.state === 'FAILED' || c.tasks.some((t) => t.state === 'FAILED'),
         );
         if (failed) throw new InfraError(`connector ${failed[0]} FAILED: ${failed[1].tasks[0]?.trace ?? ''}`);
-        const line = debeziumConnectors
+        const line = connectors
           .map(({ name }) => `${name} ${status.connectors[name]?.tasks.map((t) => t.state).join(',') || 'pending'}`)
           .join(', ');
         if (line !== last) log(`${((Date.now() - t0) / 1000).toFixed(1)}s: REST up; ${(last = line)}`);
-        return allRunning(status);
+        return allRunning(status, connectors);
       },
       timeoutMs,
       connectLog,
