@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { orderPlacedV1 } from '@shop/contracts';
 import { adminConnection, crashPostgres, sleep, startPostgres, waitFor } from '@shop/infra';
-import { expectClean, FaultSystem, PlacedOrder, queryDb } from './fault-system';
+import { expectClean, FaultSystem, holdOrderTransaction, PlacedOrder, queryDb } from './fault-system';
 
 /**
  * Fault matrix, PostgreSQL: a long transaction holding a low outbox position, a crash
@@ -102,52 +100,4 @@ async function publishedCount(orderIds: string[]): Promise<number> {
     [orderIds],
   );
   return n;
-}
-
-/** Begins a transaction with an order and its outbox row, as order-service writes them, and leaves it open. */
-async function holdOrderTransaction(client: Client, email: string) {
-  const orderId = randomUUID();
-  const placedAt = new Date().toISOString();
-  const items = [{ sku: 'FAULT-1', quantity: 1, unitPriceCents: 100 }];
-  const address = { line1: 'Main 1', city: 'Berlin', postalCode: '10115', country: 'DE' };
-  const data = orderPlacedV1.schema.parse({
-    orderId,
-    customerId: 'fault-held',
-    contactEmail: email,
-    items,
-    totalCents: 100,
-    currency: 'EUR',
-    shippingAddress: address,
-    placedAt,
-  });
-  const event = {
-    id: randomUUID(),
-    type: orderPlacedV1.type,
-    aggregateType: orderPlacedV1.aggregateType,
-    aggregateId: orderId,
-    occurredAt: placedAt,
-    correlationId: randomUUID(),
-    data,
-  };
-  await client.query('BEGIN');
-  await client.query(
-    `INSERT INTO orders (id, customer_id, contact_email, status, lines, total_cents, currency, shipping_address, placed_at)
-     VALUES ($1, 'fault-held', $2, 'PLACED', $3::jsonb, 100, 'EUR', $4::jsonb, $5)`,
-    [orderId, email, JSON.stringify(items), JSON.stringify(address), placedAt],
-  );
-  const [{ seq }] = (
-    await client.query(
-      `INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, headers)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb) RETURNING seq::int`,
-      [
-        event.id,
-        event.aggregateType,
-        orderId,
-        event.type,
-        JSON.stringify(event),
-        JSON.stringify({ occurredAt: placedAt, correlationId: event.correlationId }),
-      ],
-    )
-  ).rows;
-  return { orderId, email, seq: seq as number };
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { ORDER_EVENTS_TOPIC, SUBSCRIPTIONS } from '@shop/contracts';
+import { Client } from 'pg';
+import { ORDER_EVENTS_TOPIC, orderPlacedV1, SUBSCRIPTIONS } from '@shop/contracts';
 import {
+  connectRunning,
   kafkaBrokers,
   killBroker,
   killRabbitmq,
@@ -20,10 +22,12 @@ import {
   servicePort,
   serviceUrl,
   sleep,
+  startConnect,
   startService,
   waitFor,
 } from '@shop/infra';
 import { BrokerView, KafkaView, RabbitMqView } from './broker-view';
+import { dropRelaySlots, RelayBarrier, RelayMode } from './relay-modes';
 
 export const SERVICES: ServiceName[] = ['order-service', 'shipping-service', 'email-service'];
 
@@ -39,6 +43,8 @@ export interface PlaceOptions {
   urls?: () => string[];
   /** Stops early (the orders placed so far are returned) once this resolves true. */
   until?: () => boolean;
+  /** Each worker's pause after each request: a steady trickle instead of a burst. */
+  intervalMs?: number;
 }
 
 export type Figures = Awaited<ReturnType<FaultSystem['reconcile']>>;
@@ -72,23 +78,39 @@ export class FaultSystem {
   readonly view: BrokerView;
   /** The broker's own faults: SIGKILL and restart, SIGSTOP and SIGCONT. */
   readonly brokerControl: { kill(): Promise<void>; start(): Promise<void>; pause(): void; resume(): void };
-  private readonly brokerEnv: NodeJS.ProcessEnv;
+  /** What every service of the run is started with: the broker, and the relay mode if one was given. */
+  private readonly baseEnv: NodeJS.ProcessEnv;
 
-  constructor(readonly broker: 'kafka' | 'rabbitmq' = 'kafka') {
+  /** Without a relay mode, the services take RELAY_MODE from the environment (polling if unset). */
+  constructor(
+    readonly broker: 'kafka' | 'rabbitmq' = 'kafka',
+    private readonly relayMode?: RelayMode,
+  ) {
+    const relayEnv = relayMode ? { RELAY_MODE: relayMode } : {};
     if (broker === 'kafka') {
       this.view = new KafkaView(this.kafka, SUBSCRIPTIONS);
       this.brokerControl = { kill: killBroker, start: startBroker, pause: pauseBroker, resume: resumeBroker };
-      this.brokerEnv = { BROKER: 'kafka' };
+      this.baseEnv = { BROKER: 'kafka', ...relayEnv };
     } else {
       this.view = new RabbitMqView(SUBSCRIPTIONS, this.run);
       this.brokerControl = { kill: killRabbitmq, start: startRabbitmq, pause: pauseRabbitmq, resume: resumeRabbitmq };
-      this.brokerEnv = { BROKER: 'rabbitmq', RABBITMQ_URL: rabbitmqUrl() };
+      this.baseEnv = { BROKER: 'rabbitmq', RABBITMQ_URL: rabbitmqUrl(), ...relayEnv };
     }
   }
 
+  private get mode(): RelayMode {
+    return this.relayMode ?? (process.env.RELAY_MODE as RelayMode | undefined) ?? 'polling';
+  }
+
+  /**
+   * Starts the services, and Kafka Connect under Debezium once they have migrated. With a
+   * relay mode given, slots left by an earlier run are dropped first (and again by stopAll).
+   */
   async startAll(): Promise<void> {
+    if (this.relayMode) await dropRelaySlots(this.relayMode);
     await this.view.open?.();
     await Promise.all(SERVICES.map((name) => this.start(name)));
+    if (this.mode === 'debezium' && !(await connectRunning())) await startConnect();
   }
 
   async start(
@@ -96,14 +118,14 @@ export class FaultSystem {
     env: NodeJS.ProcessEnv = {},
     opts?: Parameters<typeof startService>[2],
   ): Promise<RunningService> {
-    const service = await startService(name, { ...this.brokerEnv, ...env }, opts);
+    const service = await startService(name, { ...this.baseEnv, ...env }, opts);
     this.services.set(name, service);
     return service;
   }
 
   /** Another instance of a service, on its own port (10 × index above the usual one). */
   startReplica(name: ServiceName, index: number, env: NodeJS.ProcessEnv = {}): Promise<RunningService> {
-    return startService(name, { ...this.brokerEnv, ...env, PORT: String(servicePort(name) + 10 * index) });
+    return startService(name, { ...this.baseEnv, ...env, PORT: String(servicePort(name) + 10 * index) });
   }
 
   /** Orders requested so far in this run, answered or not. */
@@ -127,6 +149,7 @@ export class FaultSystem {
     await Promise.all([...this.services.values()].map((s) => s.stop()));
     this.services.clear();
     await this.view.close();
+    if (this.relayMode) await dropRelaySlots(this.relayMode);
   }
 
   /** Places orders over HTTP, a few at a time; failures are kept, not thrown. */
@@ -158,6 +181,7 @@ export class FaultSystem {
         } catch {
           results.push({ email, status: 'error' });
         }
+        if (opts.intervalMs) await sleep(opts.intervalMs);
       }
     };
     await Promise.all(Array.from({ length: opts.concurrency ?? 5 }, worker));
@@ -204,17 +228,21 @@ export class FaultSystem {
   }
 
   /**
-   * Waits until nothing is pending anywhere: outboxes drained, no lag, no unsent email.
+   * Waits until nothing is pending anywhere: outboxes drained (under Debezium: a barrier
+   * event published after everything else), no lag, no unsent email.
    * On timeout the error names what was still pending at the last check.
    */
   async quiesce(timeoutMs = 120_000): Promise<void> {
     let quietChecks = 0;
     let pending = 'not checked';
+    const barrier = this.mode === 'debezium' ? new RelayBarrier() : undefined;
     try {
       await waitFor(
         'quiescence',
         async () => {
           pending = await this.pendingWork();
+          if (barrier && pending === '') pending = await barrier.pending();
+          else barrier?.reset();
           quietChecks = pending === '' ? quietChecks + 1 : 0;
           if (pending === '') await sleep(500);
           return quietChecks >= 3;
@@ -223,6 +251,8 @@ export class FaultSystem {
       );
     } catch (err) {
       throw new Error(`${(err as Error).message}; still pending at the last check: ${pending}`);
+    } finally {
+      await barrier?.close();
     }
   }
 
@@ -389,6 +419,58 @@ async function pendingByPlace(): Promise<Record<string, number>> {
 /** Outbox rows not yet published, in one service's database. */
 export async function pendingOutbox(database = 'orders'): Promise<number> {
   return (await queryDb(database, 'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL'))[0].n;
+}
+
+/**
+ * Begins a transaction with an order and its outbox row, as order-service writes them, and
+ * leaves it open. With `deleteAfterInsert` the row is deleted again in it, as under Debezium.
+ */
+export async function holdOrderTransaction(client: Client, email: string, deleteAfterInsert = false) {
+  const orderId = randomUUID();
+  const placedAt = new Date().toISOString();
+  const items = [{ sku: 'FAULT-1', quantity: 1, unitPriceCents: 100 }];
+  const address = { line1: 'Main 1', city: 'Berlin', postalCode: '10115', country: 'DE' };
+  const data = orderPlacedV1.schema.parse({
+    orderId,
+    customerId: 'fault-held',
+    contactEmail: email,
+    items,
+    totalCents: 100,
+    currency: 'EUR',
+    shippingAddress: address,
+    placedAt,
+  });
+  const event = {
+    id: randomUUID(),
+    type: orderPlacedV1.type,
+    aggregateType: orderPlacedV1.aggregateType,
+    aggregateId: orderId,
+    occurredAt: placedAt,
+    correlationId: randomUUID(),
+    data,
+  };
+  await client.query('BEGIN');
+  await client.query(
+    `INSERT INTO orders (id, customer_id, contact_email, status, lines, total_cents, currency, shipping_address, placed_at)
+     VALUES ($1, 'fault-held', $2, 'PLACED', $3::jsonb, 100, 'EUR', $4::jsonb, $5)`,
+    [orderId, email, JSON.stringify(items), JSON.stringify(address), placedAt],
+  );
+  const [{ seq }] = (
+    await client.query(
+      `INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, headers)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb) RETURNING seq::int`,
+      [
+        event.id,
+        event.aggregateType,
+        orderId,
+        event.type,
+        JSON.stringify(event),
+        JSON.stringify({ occurredAt: placedAt, correlationId: event.correlationId }),
+      ],
+    )
+  ).rows;
+  if (deleteAfterInsert) await client.query('DELETE FROM outbox WHERE id = $1', [event.id]);
+  return { orderId, email, seq: seq as number };
 }
 
 export { queryDb, readAll };
