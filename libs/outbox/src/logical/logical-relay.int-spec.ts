@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DataSource, QueryRunner } from 'typeorm';
 import { ReadMessage, sleep, waitFor } from '@shop/infra';
 import { event, idOf, kafka, nOf, useRelayTestBed } from '../../test/relay-test-bed';
 import { KafkaJsPublisher } from '../kafkajs';
@@ -147,6 +148,39 @@ describe('OutboxLogicalRelay: the outbox read from the WAL (real PostgreSQL and 
     const t0 = Date.now();
     await relay.stop();
     expect(Date.now() - t0).toBeLessThan(5_000);
+  });
+
+  it('marks rows on a connection of its own: writers that hold the whole pool do not stall it', async () => {
+    // A pool of two, as a busy service's would be: the writers hold what the relay leaves free.
+    const pool = new DataSource({ type: 'postgres', ...bed.db.options, extra: { max: 2 } });
+    await pool.initialize();
+    const held: QueryRunner[] = [];
+    try {
+      const o = bed.db.options;
+      const relay = new OutboxLogicalRelay(pool, new KafkaJsPublisher(kafka), {
+        connection: { host: o.host, port: o.port, user: o.username, password: o.password, database: bed.db.name },
+        slotName,
+        topicFor: () => topic,
+      });
+      relays.push(relay);
+      await relay.start();
+      await waitFor('the slot streamed', async () => relay.isLeader, 10_000);
+      for (let i = 0; i < 2; i++) {
+        const runner = pool.createQueryRunner();
+        const connected = await Promise.race([runner.connect().then(() => true), sleep(500).then(() => false)]);
+        if (!connected) break; // the relay holds the rest
+        held.push(runner);
+      }
+      expect(held.length).toBeGreaterThan(0);
+      const reader = await bed.newReader(topic);
+      await bed.commit([event('busy', 1), event('busy', 2)]);
+      await reader.waitFor(2);
+      await waitFor('both rows marked', async () => (await bed.pending()) === 0, 10_000);
+    } finally {
+      await Promise.all(held.map((r) => r.release()));
+      await Promise.all(relays.splice(0).map((r) => r.stop()));
+      await pool.destroy();
+    }
   });
 
   it('lets one relay stream the slot; a standby takes over when the leader stops', async () => {

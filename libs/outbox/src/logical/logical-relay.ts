@@ -3,12 +3,13 @@ import { DataSource } from 'typeorm';
 import { backoffMs } from '../backoff';
 import { errorMessage } from '../logger';
 import { outboxPublicationName } from '../migration/create-outbox-publication';
-import { outboxSql, OutboxSql, PendingRow } from '../outbox-sql';
+import { outboxSql, OutboxSql, PendingRow, SqlRunner } from '../outbox-sql';
 import { OutboxPublisher, publishSafely } from '../publisher';
 import { BrokerUnavailableError, Drain } from '../relay/drain';
 import { OutboxRelayOptions, RelaySettings, relaySettings } from '../relay/relay-options';
 import { Sleeper } from '../relay/sleeper';
 import { recordOf, reportPublished } from '../relay/records';
+import { RelaySession } from '../relay/relay-session';
 import { Retention } from '../relay/retention';
 import { Parking } from './parking';
 import { ensureSlot } from './replication-slot';
@@ -77,7 +78,7 @@ export class OutboxLogicalRelay {
     this.markPublished = options.markPublished ?? true;
     this.catchUp = new Drain(dataSource, publisher, this.settings, this.sql);
     this.retention = new Retention(dataSource, this.settings, this.sql);
-    this.parking = new Parking(dataSource, this.settings, this.sql);
+    this.parking = new Parking(this.settings, this.sql);
   }
 
   get isLeader(): boolean {
@@ -136,8 +137,11 @@ export class OutboxLogicalRelay {
       this.leading = true;
       metrics?.leader(true);
       logger.log('outbox logical relay is the leader', { slot: this.slot });
+      let session: RelaySession | undefined;
       try {
-        await this.lead(this.stream);
+        // Its own connection while it leads: marks do not wait behind the writers for the pool.
+        session = await RelaySession.open(this.dataSource);
+        await this.lead(this.stream, session);
       } catch (err) {
         if (!(err instanceof StreamEnded)) {
           this.failures += 1;
@@ -151,6 +155,7 @@ export class OutboxLogicalRelay {
       } finally {
         await this.stream.close();
         this.stream = undefined;
+        await session?.close();
         this.leading = false;
         metrics?.leader(false);
         this.queue.clear();
@@ -177,10 +182,10 @@ export class OutboxLogicalRelay {
    * the slot's stream: published first from the table (keeping their aggregates' order).
    * Rows also in the stream go out twice; consumers dedupe.
    */
-  private async lead(stream: WalStream): Promise<void> {
+  private async lead(stream: WalStream, session: SqlRunner): Promise<void> {
     stream.pause();
-    await this.parking.load();
-    while (this.running && (await this.catchUp.once(this.dataSource)) === this.settings.batchSize);
+    await this.parking.load(session);
+    while (this.running && (await this.catchUp.once(session)) === this.settings.batchSize);
     stream.resume();
     this.failures = 0;
     while (this.running) {
@@ -188,7 +193,10 @@ export class OutboxLogicalRelay {
       this.busy = true;
       try {
         // A row inserted already parked is this relay's own (parking where rows are deleted on insert).
-        await this.publishAll(batch.flatMap((tx) => tx.rows.filter((r) => r.parked_at === null).map(pendingRowOf)));
+        await this.publishAll(
+          batch.flatMap((tx) => tx.rows.filter((r) => r.parked_at === null).map(pendingRowOf)),
+          session,
+        );
         stream.confirm(batch[batch.length - 1].endLsn);
       } finally {
         this.busy = false;
@@ -198,7 +206,7 @@ export class OutboxLogicalRelay {
       if (this.queue.rows <= this.settings.batchSize) stream.resume();
       if (this.markPublished && this.publishedSinceRetention && this.retention.due) {
         this.publishedSinceRetention = false;
-        await this.retention.run(this.dataSource);
+        await this.retention.run(session);
       }
     }
   }
@@ -212,7 +220,7 @@ export class OutboxLogicalRelay {
   }
 
   /** Publishes until every row is published or parked; rows of a parked row's aggregate are parked too. */
-  private async publishAll(rows: PendingRow[]): Promise<void> {
+  private async publishAll(rows: PendingRow[], session: SqlRunner): Promise<void> {
     const { retryBackoffMs, maxRetryBackoffMs, metrics, hooks, logger } = this.settings;
     let pending = await this.parking.parkHeld(rows);
     while (pending.length > 0) {
@@ -236,7 +244,7 @@ export class OutboxLogicalRelay {
       }
       if (published.length > 0) {
         await hooks?.afterPublish?.(published);
-        if (this.markPublished) await this.dataSource.query(this.sql.markPublished, [published.map((r) => r.id)]);
+        if (this.markPublished) await session.query(this.sql.markPublished, [published.map((r) => r.id)]);
         this.recordPublished(published);
       }
       pending = await this.parking.parkHeld(retry);

@@ -1,5 +1,4 @@
-import { DataSource } from 'typeorm';
-import { OutboxSql, PendingRow } from '../outbox-sql';
+import { OutboxSql, PendingRow, SqlRunner } from '../outbox-sql';
 import { RelaySettings } from '../relay/relay-options';
 
 /**
@@ -9,17 +8,18 @@ import { RelaySettings } from '../relay/relay-options';
 export class Parking {
   private readonly held = new Set<string>();
   private readonly refusals = new Map<string, number>();
+  private session?: SqlRunner;
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly settings: RelaySettings,
     private readonly sql: OutboxSql,
   ) {}
 
-  /** A new leadership term: the aggregates parked rows hold back now, read from the table. */
-  async load(): Promise<void> {
+  /** A new leadership term, on its session: the aggregates parked rows hold back now, read from the table. */
+  async load(session: SqlRunner): Promise<void> {
+    this.session = session;
     this.held.clear();
-    for (const row of await this.dataSource.query(this.sql.parkedAggregates))
+    for (const row of await session.query(this.sql.parkedAggregates))
       this.held.add(this.keyOf(row.aggregatetype, row.aggregateid));
   }
 
@@ -57,7 +57,7 @@ export class Parking {
   }
 
   private async park(row: PendingRow, attempts: number, error: string): Promise<void> {
-    await this.dataSource.query(this.sql.park, [
+    await (this.session as SqlRunner).query(this.sql.park, [
       row.id,
       row.seq,
       row.aggregatetype,
