@@ -34,6 +34,7 @@ describe.each([
           .replace('@PG_PORT@', '5432')
           .replace('@DATABASE@', database)
           .replace('@SLOT@', slot)
+          .replace('@SNAPSHOT_MODE@', 'initial')
           .replace('@DEBEZIUM_DB_PASSWORD@', '${env:DEBEZIUM_DB_PASSWORD}'),
       ]),
     );

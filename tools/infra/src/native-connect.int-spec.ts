@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { EventTap, TappedMessage, tapTopic } from './event-tap';
@@ -13,7 +13,7 @@ import {
   stopConnect,
 } from './native-connect';
 import { waitFor } from './process-utils';
-import { ROOT_DIR, serviceDatabases, settings } from './settings';
+import { INFRA_DIR, ROOT_DIR, serviceDatabases, settings } from './settings';
 
 /**
  * Debezium (Kafka Connect + the PostgreSQL connector + the Outbox Event Router) against the
@@ -206,6 +206,35 @@ describe('Debezium relays the producers’ outbox tables to Kafka', () => {
     await shipmentTap.waitFor(1, withId(marker.id), 60_000);
     const ids = [...orderTap.messages, ...shipmentTap.messages].map((x) => x.headers.id);
     expect(ids.length).toBe(new Set(ids).size);
+  });
+
+  it('streams from its slot when its offsets are lost: a row deleted on insert meanwhile is not skipped', async () => {
+    await stopConnect();
+    rmSync(join(INFRA_DIR, 'connect', 'connect.offsets')); // as if killed before its first offset flush
+    // Deleted in its inserting transaction, as the services do under Debezium: only the WAL has it.
+    const lost = row(shipmentType, 'ShipmentDelivered');
+    const client = await connectAs(shipping);
+    try {
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO public.outbox (id, aggregatetype, aggregateid, type, payload, headers) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [
+          lost.id,
+          lost.aggregatetype,
+          lost.aggregateid,
+          lost.type,
+          JSON.stringify(lost.payload),
+          JSON.stringify(lost.headers),
+        ],
+      );
+      await client.query('DELETE FROM public.outbox WHERE id = $1', [lost.id]);
+      await client.query('COMMIT');
+    } finally {
+      await client.end();
+    }
+    await startConnect();
+    const [m] = await shipmentTap.waitFor(1, withId(lost.id), 60_000);
+    expectPublished(m, lost);
   });
 
   it('keeps its slots moving while the outboxes are idle and the cluster writes elsewhere', async () => {

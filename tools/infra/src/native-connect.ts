@@ -122,8 +122,18 @@ export async function ensureDebeziumRole(connectors = debeziumConnectors): Promi
   }
 }
 
-/** Renders infra/debezium's templates with this run's ports and password into .infra/connect/. */
-function renderConfigs(connectors: readonly DebeziumConnector[]): string[] {
+/**
+ * Renders infra/debezium's templates with this run's ports and password into .infra/connect/.
+ * A connector whose slot exists streams from it (`snapshot.mode=no_data`): with no offsets
+ * (lost, or a kill before the first flush) `initial` would snapshot a table whose rows are
+ * deleted on insert, then stream from the snapshot's position and skip what the slot held.
+ */
+async function renderConfigs(connectors: readonly DebeziumConnector[]): Promise<string[]> {
+  const existing = new Set(
+    (await queryAsAdmin<{ slot_name: string }>('postgres', 'SELECT slot_name FROM pg_replication_slots')).map(
+      (r) => r.slot_name,
+    ),
+  );
   const fill = (template: string, values: Record<string, string | number>) =>
     Object.entries(values).reduce(
       (text, [key, value]) => text.replaceAll(`@${key}@`, String(value)),
@@ -148,6 +158,7 @@ function renderConfigs(connectors: readonly DebeziumConnector[]): string[] {
       DEBEZIUM_DB_PASSWORD: settings.connect.debeziumPassword,
       DATABASE: database,
       SLOT: slot,
+      SNAPSHOT_MODE: existing.has(slot) ? 'no_data' : 'initial',
     });
     writeFileSync(file, text, { mode: 0o600 }); // it holds the password
     return file;
@@ -197,7 +208,7 @@ export async function startConnect(
     ensureConnectJars();
     await ensureDebeziumRole(connectors);
     mkdirSync(base, { recursive: true });
-    const configs = renderConfigs(connectors);
+    const configs = await renderConfigs(connectors);
     log(`starting (log: ${connectLog})…`);
     spawnDetached(
       'java',
