@@ -58,7 +58,7 @@ describe('fault matrix: switching the relay mode with orders in flight', () => {
     );
   const acknowledged = () => orders.filter((o) => o.orderId).length;
 
-  it('polling → logical → debezium → polling: 0 lost, duplicates absorbed', async () => {
+  it('25. polling → logical → debezium → polling: 0 lost, duplicates absorbed', async () => {
     const placer = placeAndCancel();
     const phase = async (name: string) => {
       const before = acknowledged();

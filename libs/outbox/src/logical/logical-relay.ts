@@ -53,6 +53,8 @@ export class OutboxLogicalRelay {
   private readonly publication: string;
   private readonly markPublished: boolean;
   private readonly catchUp: Drain;
+  /** Ids the start-up pass published this term: their inserts, still in the slot, are skipped. */
+  private readonly caughtUp = new Set<string>();
   private readonly retention: Retention;
   private running = false;
   private leading = false;
@@ -76,7 +78,21 @@ export class OutboxLogicalRelay {
     this.publication = outboxPublicationName(this.settings.table);
     this.slot = options.slotName;
     this.markPublished = options.markPublished ?? true;
-    this.catchUp = new Drain(dataSource, publisher, this.settings, this.sql);
+    const afterPublish = this.settings.hooks?.afterPublish;
+    this.catchUp = new Drain(
+      dataSource,
+      publisher,
+      {
+        ...this.settings,
+        hooks: {
+          afterPublish: async (rows) => {
+            for (const row of rows) this.caughtUp.add(row.id);
+            await afterPublish?.(rows);
+          },
+        },
+      },
+      this.sql,
+    );
     this.retention = new Retention(dataSource, this.settings, this.sql);
     this.parking = new Parking(this.settings, this.sql);
   }
@@ -180,10 +196,11 @@ export class OutboxLogicalRelay {
   /**
    * Rows committed before the slot existed, or published without being marked, are not in
    * the slot's stream: published first from the table (keeping their aggregates' order).
-   * Rows also in the stream go out twice; consumers dedupe.
+   * Rows the slot also holds (committed while no relay read it) are skipped when they come.
    */
   private async lead(stream: WalStream, session: SqlRunner): Promise<void> {
     stream.pause();
+    this.caughtUp.clear();
     await this.parking.load(session);
     while (this.running && (await this.catchUp.once(session)) === this.settings.batchSize);
     stream.resume();
@@ -194,7 +211,9 @@ export class OutboxLogicalRelay {
       try {
         // A row inserted already parked is this relay's own (parking where rows are deleted on insert).
         await this.publishAll(
-          batch.flatMap((tx) => tx.rows.filter((r) => r.parked_at === null).map(pendingRowOf)),
+          batch.flatMap((tx) =>
+            tx.rows.filter((r) => r.parked_at === null && !this.caughtUp.delete(r.id as string)).map(pendingRowOf),
+          ),
           session,
         );
         stream.confirm(batch[batch.length - 1].endLsn);
