@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { adminConnection, crashPostgres, sleep, startPostgres, waitFor } from '@shop/infra';
+import { adminConnection, sleep, waitFor } from '@shop/infra';
 import { expectClean, FaultSystem, holdOrderTransaction, PlacedOrder, queryDb } from './fault-system';
 
 /**
@@ -49,15 +49,9 @@ describe('fault matrix: the databases', () => {
   }, 420_000);
 
   it('9. PostgreSQL crash under load: 503s, never a 500, no half-written order, pools recover', async () => {
-    const placing = system.placeOrders(60, 3);
-    await sleep(200);
-    await crashPostgres();
-    await sleep(3000);
-    await startPostgres();
-    const during = await placing;
+    const { during, after } = await system.placeOrdersThroughPostgresCrash();
     expect(during.filter((o) => o.status === 500)).toEqual([]);
     expect(during.filter((o) => o.status !== 201).every((o) => o.status === 503 || o.status === 'error')).toBe(true);
-    const after = await system.placeOrders(10, 2); // the pools reconnected
     expect(after.map((o) => o.status)).toEqual(Array(10).fill(201));
     await system.quiesce(180_000);
     const f = await system.reconcile([...during, ...after], 'postgres-crash');

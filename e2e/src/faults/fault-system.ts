@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { ORDER_EVENTS_TOPIC, orderPlacedV1, SUBSCRIPTIONS } from '@shop/contracts';
 import {
   connectRunning,
+  crashPostgres,
   kafkaBrokers,
   killBroker,
   killRabbitmq,
@@ -23,6 +24,7 @@ import {
   serviceUrl,
   sleep,
   startConnect,
+  startPostgres,
   startService,
   waitFor,
 } from '@shop/infra';
@@ -205,6 +207,20 @@ export class FaultSystem {
     } finally {
       this.brokerControl.resume();
     }
+  }
+
+  /**
+   * Orders placed while PostgreSQL stops at once (as in a crash) and comes back 3 s later,
+   * then 10 more once the pools have reconnected.
+   */
+  async placeOrdersThroughPostgresCrash(): Promise<{ during: PlacedOrder[]; after: PlacedOrder[] }> {
+    const placing = this.placeOrders(60, 3);
+    await sleep(200);
+    await crashPostgres();
+    await sleep(3000);
+    await startPostgres();
+    const during = await placing;
+    return { during, after: await this.placeOrders(10, 2) };
   }
 
   /** Cancels orders over HTTP; returns the ids the API confirmed (200). */

@@ -2,7 +2,6 @@ import { Client } from 'pg';
 import { ORDER_EVENTS_TOPIC } from '@shop/contracts';
 import {
   adminConnection,
-  crashPostgres,
   killBroker,
   killConnect,
   ReadMessage,
@@ -10,7 +9,6 @@ import {
   sleep,
   startBroker,
   startConnect,
-  startPostgres,
   stopConnect,
   waitFor,
 } from '@shop/infra';
@@ -78,14 +76,8 @@ describe.each(['logical', 'debezium'] as const)('fault matrix: the %s relay', (m
   }, 300_000);
 
   it('21. PostgreSQL crash under load: the relay reconnects to its slot', async () => {
-    const placing = system.placeOrders(60, 3);
-    await sleep(200);
-    await crashPostgres();
-    await sleep(3000);
-    await startPostgres();
-    const during = await placing;
+    const { during, after } = await system.placeOrdersThroughPostgresCrash();
     expect(during.filter((o) => o.status === 500)).toEqual([]);
-    const after = await system.placeOrders(10, 2); // the pools reconnected
     expect(after.map((o) => o.status)).toEqual(Array(10).fill(201));
     await system.quiesce(180_000);
     const f = await system.reconcile([...during, ...after], label('postgres-crash'));
