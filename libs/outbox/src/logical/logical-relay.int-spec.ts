@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { Registry } from 'prom-client';
 import { DataSource, QueryRunner } from 'typeorm';
 import { ReadMessage, sleep, waitFor } from '@shop/infra';
 import { event, idOf, kafka, nOf, useRelayTestBed } from '../../test/relay-test-bed';
 import { KafkaJsPublisher } from '../kafkajs';
 import { createOutboxPublicationSql, Outbox, OutboxEvent } from '../index';
+import { OutboxMetrics } from '../prometheus';
 import { OutboxLogicalRelay, OutboxLogicalRelayOptions } from './logical-relay';
 import { dropSlot, slotState } from './replication-slot';
 
@@ -120,6 +122,24 @@ describe('OutboxLogicalRelay: the outbox read from the WAL (real PostgreSQL and 
     await bed.commit([marker]);
     await waitFor('the marker', async () => reader.messages.some((m) => idOf(m) === marker.id), 10_000);
     expect(reader.messages.map(idOf)).toHaveLength(22);
+  });
+
+  it('reports a stopped relay’s slot in OutboxMetrics: inactive, holding WAL, and for how long', async () => {
+    const relay = newRelay();
+    await relay.start();
+    await waitFor('the slot streamed', async () => relay.isLeader, 10_000);
+    await relay.stop();
+    await waitFor('the slot released', async () => !(await slotState(bed.ds, slotName))?.active, 10_000);
+    const registry = new Registry();
+    new OutboxMetrics(registry, bed.admin);
+    const gauge = async (name: string) =>
+      (await registry.getSingleMetric(name)?.get())?.values.find((v) => v.labels.slot === slotName)?.value;
+    await bed.commit([event('m', 1)]); // WAL the stopped relay has not confirmed
+    expect(await gauge('outbox_replication_slot_active')).toBe(0);
+    expect(await gauge('outbox_replication_slot_lag_seconds')).toBeLessThan(0.5); // the first scrape samples the WAL position
+    await sleep(1_200);
+    expect(await gauge('outbox_replication_slot_lag_bytes')).toBeGreaterThan(0);
+    expect(await gauge('outbox_replication_slot_lag_seconds')).toBeGreaterThanOrEqual(1.2);
   });
 
   it('publishes again what it could not confirm: a failure after publish duplicates, never loses', async () => {

@@ -11,6 +11,7 @@ import { Sleeper } from '../relay/sleeper';
 import { recordOf, reportPublished } from '../relay/records';
 import { RelaySession } from '../relay/relay-session';
 import { Retention } from '../relay/retention';
+import { markStreamed } from './mark-streamed';
 import { Parking } from './parking';
 import { ensureSlot } from './replication-slot';
 import { TransactionQueue } from './transaction-queue';
@@ -263,7 +264,17 @@ export class OutboxLogicalRelay {
       }
       if (published.length > 0) {
         await hooks?.afterPublish?.(published);
-        if (this.markPublished) await session.query(this.sql.markPublished, [published.map((r) => r.id)]);
+        if (this.markPublished) {
+          const missed = await markStreamed(
+            session,
+            `${this.sql.markPublished} RETURNING id`,
+            published.map((r) => r.id),
+          );
+          if (missed.length > 0)
+            logger.warn('outbox logical relay: published rows not found to mark; the next term sends them again', {
+              count: missed.length,
+            });
+        }
         this.recordPublished(published);
       }
       pending = await this.parking.parkHeld(retry);

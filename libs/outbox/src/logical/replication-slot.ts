@@ -7,13 +7,17 @@ export interface ReplicationSlotStats {
   active: boolean;
   /** WAL the slot holds: between the server's position and what its reader confirmed. */
   lagBytes: number;
+  /** What its reader confirmed (null before it confirmed anything), and the server's WAL position now. */
+  confirmedLsn: string | null;
+  serverLsn: string;
 }
 
 /** The logical slots of the connected database: the log-based relays' (and Debezium's). */
 export async function replicationSlots(db: SqlRunner): Promise<ReplicationSlotStats[]> {
   return db.query(
     `SELECT slot_name AS slot, active,
-            coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn), 0)::float8 AS "lagBytes"
+            coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn), 0)::float8 AS "lagBytes",
+            confirmed_flush_lsn::text AS "confirmedLsn", pg_current_wal_lsn()::text AS "serverLsn"
        FROM pg_replication_slots WHERE database = current_database() AND slot_type = 'logical'`,
   );
 }

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { OutboxFailureReason, OutboxMetricsSink } from '../metrics';
 import type { ReplicationSlotStats } from '../logical/replication-slot';
 import type { OutboxStats } from '../outbox-sql';
+import { SlotLagClock } from './slot-lag-clock';
 
 /**
  * Prometheus metrics of one relay, for its `metrics` option. Backlog gauges are read from
@@ -64,7 +65,14 @@ export class OutboxMetrics implements OutboxMetricsSink {
     if (!slots) return;
     // A log-based relay's backlog is in its slot, not the table: the WAL the slot holds.
     let reading: Promise<ReplicationSlotStats[]> | undefined;
-    const readSlots = () => (reading ??= slots().finally(() => setTimeout(() => (reading = undefined), 100)));
+    const clock = new SlotLagClock();
+    const readSlots = () =>
+      (reading ??= slots()
+        .then((rows) => {
+          if (rows.length > 0) clock.sample(rows[0].serverLsn);
+          return rows;
+        })
+        .finally(() => setTimeout(() => (reading = undefined), 100)));
     const slotGauge = (name: string, help: string, pick: (s: ReplicationSlotStats) => number) =>
       new Gauge({
         name,
@@ -80,6 +88,11 @@ export class OutboxMetrics implements OutboxMetricsSink {
       'outbox_replication_slot_lag_bytes',
       'WAL held by a logical replication slot of the outbox database',
       (s) => s.lagBytes,
+    );
+    slotGauge(
+      'outbox_replication_slot_lag_seconds',
+      'How long the oldest WAL a slot holds has been waiting (at least; sampled at each scrape)',
+      (s) => clock.lagSeconds(s.confirmedLsn),
     );
     slotGauge('outbox_replication_slot_active', '1 while a relay (or Debezium) streams the slot', (s) =>
       s.active ? 1 : 0,
