@@ -5,7 +5,7 @@ import { errorMessage } from '../logger';
 import { outboxPublicationName } from '../migration/create-outbox-publication';
 import { outboxSql, OutboxSql, PendingRow, SqlRunner } from '../outbox-sql';
 import { OutboxPublisher, publishSafely } from '../publisher';
-import { BrokerUnavailableError, Drain } from '../relay/drain';
+import { BrokerUnavailableError } from '../relay/drain';
 import { OutboxRelayOptions, RelaySettings, relaySettings } from '../relay/relay-options';
 import { Sleeper } from '../relay/sleeper';
 import { recordOf, reportPublished } from '../relay/records';
@@ -13,6 +13,7 @@ import { RelaySession } from '../relay/relay-session';
 import { Retention } from '../relay/retention';
 import { markStreamed } from './mark-streamed';
 import { Parking } from './parking';
+import { StartUpPass } from './start-up-pass';
 import { ensureSlot } from './replication-slot';
 import { TransactionQueue } from './transaction-queue';
 import { pendingRowOf, WalStream, WalTransaction } from './wal-stream';
@@ -53,9 +54,7 @@ export class OutboxLogicalRelay {
   private slot?: string;
   private readonly publication: string;
   private readonly markPublished: boolean;
-  private readonly catchUp: Drain;
-  /** Ids the start-up pass published this term: their inserts, still in the slot, are skipped. */
-  private readonly caughtUp = new Set<string>();
+  private readonly startUp: StartUpPass;
   private readonly retention: Retention;
   private running = false;
   private leading = false;
@@ -79,21 +78,7 @@ export class OutboxLogicalRelay {
     this.publication = outboxPublicationName(this.settings.table);
     this.slot = options.slotName;
     this.markPublished = options.markPublished ?? true;
-    const afterPublish = this.settings.hooks?.afterPublish;
-    this.catchUp = new Drain(
-      dataSource,
-      publisher,
-      {
-        ...this.settings,
-        hooks: {
-          afterPublish: async (rows) => {
-            for (const row of rows) this.caughtUp.add(row.id);
-            await afterPublish?.(rows);
-          },
-        },
-      },
-      this.sql,
-    );
+    this.startUp = new StartUpPass(dataSource, publisher, this.settings, this.sql);
     this.retention = new Retention(dataSource, this.settings, this.sql);
     this.parking = new Parking(this.settings, this.sql);
   }
@@ -177,7 +162,7 @@ export class OutboxLogicalRelay {
         metrics?.leader(false);
         this.queue.clear();
         this.ended = undefined;
-        this.catchUp.reset();
+        this.startUp.reset();
       }
       if (this.running && this.failures > 0)
         await this.sleep(backoffMs(this.failures, { initialMs: retryBackoffMs, maxMs: maxRetryBackoffMs }));
@@ -194,16 +179,11 @@ export class OutboxLogicalRelay {
       .slice(0, 63);
   }
 
-  /**
-   * Rows committed before the slot existed, or published without being marked, are not in
-   * the slot's stream: published first from the table (keeping their aggregates' order).
-   * Rows the slot also holds (committed while no relay read it) are skipped when they come.
-   */
+  /** The start-up pass, then the slot's transactions as they come, each confirmed once published. */
   private async lead(stream: WalStream, session: SqlRunner): Promise<void> {
     stream.pause();
-    this.caughtUp.clear();
     await this.parking.load(session);
-    while (this.running && (await this.catchUp.once(session)) === this.settings.batchSize);
+    await this.startUp.run(session, () => this.running);
     stream.resume();
     this.failures = 0;
     while (this.running) {
@@ -213,7 +193,9 @@ export class OutboxLogicalRelay {
         // A row inserted already parked is this relay's own (parking where rows are deleted on insert).
         await this.publishAll(
           batch.flatMap((tx) =>
-            tx.rows.filter((r) => r.parked_at === null && !this.caughtUp.delete(r.id as string)).map(pendingRowOf),
+            tx.rows
+              .filter((r) => r.parked_at === null && !this.startUp.publishedAlready(r.id as string))
+              .map(pendingRowOf),
           ),
           session,
         );
@@ -264,17 +246,13 @@ export class OutboxLogicalRelay {
       }
       if (published.length > 0) {
         await hooks?.afterPublish?.(published);
-        if (this.markPublished) {
-          const missed = await markStreamed(
+        if (this.markPublished)
+          await markStreamed(
             session,
-            `${this.sql.markPublished} RETURNING id`,
+            this.sql.markPublished,
             published.map((r) => r.id),
+            { logger },
           );
-          if (missed.length > 0)
-            logger.warn('outbox logical relay: published rows not found to mark; the next term sends them again', {
-              count: missed.length,
-            });
-        }
         this.recordPublished(published);
       }
       pending = await this.parking.parkHeld(retry);

@@ -24,7 +24,7 @@ describe('markStreamed', () => {
 
   it('gives up on a row it never finds and returns it', async () => {
     const { runner, calls } = session({ a: 1 });
-    expect(await markStreamed(runner, 'UPDATE', ['a', 'gone'], 20)).toEqual(['gone']);
+    expect(await markStreamed(runner, 'UPDATE', ['a', 'gone'], { giveUpMs: 20 })).toEqual(['gone']);
     expect(calls.length).toBeGreaterThan(2);
     expect(calls.slice(1).every((ids) => ids.length === 1 && ids[0] === 'gone')).toBe(true);
   });
