@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { Kafka, logLevel } from 'kafkajs';
-import { adminConnection, createTestDatabase, kafkaBrokers } from '@shop/infra';
+import { adminConnection, createTestDatabase, kafkaClient } from '@shop/infra';
 import { CreateOutboxTable1764000000000, OutboxEvent } from '@transactional-outbox/outbox';
 import { fixtures, ORDER_EVENTS_TOPIC } from '@shop/contracts';
 import { progress } from './report';
 import { sleep } from './stats';
 
-export const kafka = new Kafka({ clientId: 'bench', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+export const kafka = new Kafka({ clientId: 'bench', ...kafkaClient(), logLevel: logLevel.NOTHING });
 
 /** The pool size the services use (service-kit postgres-options.ts). */
 export const SERVICE_POOL_SIZE = 10;

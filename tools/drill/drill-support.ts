@@ -2,7 +2,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { ORDER_EVENTS_TOPIC } from '@shop/contracts';
 import {
-  kafkaBrokers,
+  kafkaClient,
   queryAsAdmin as queryDb,
   readMailbox,
   readWholeTopic,
@@ -31,7 +31,7 @@ export interface DrillOptions {
 
 export const say = (line = '') => console.log(line);
 
-export const kafka = new Kafka({ clientId: 'drill', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+export const kafka = new Kafka({ clientId: 'drill', ...kafkaClient(), logLevel: logLevel.NOTHING });
 
 /** One order over HTTP; a failed or refused request is kept, not thrown. */
 export async function place(

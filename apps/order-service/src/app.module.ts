@@ -8,6 +8,7 @@ import { OutboxHealthIndicator, OutboxModule } from '@transactional-outbox/outbo
 import { OutboxMetrics } from '@transactional-outbox/outbox/prometheus';
 import {
   failpoint,
+  kafkaClientConfig,
   relayModeOptions,
   HealthModule,
   LoggingModule,
@@ -69,7 +70,7 @@ export class AppModule {
         MetricsModule,
         OrdersModule,
         ...(config.DEMO_NAIVE_DUAL_WRITE && config.BROKER === 'kafka'
-          ? [PlaceOrderNaivelyModule.forRoot(config.KAFKA_BROKERS)]
+          ? [PlaceOrderNaivelyModule.forRoot(kafkaClientConfig(config, 'order-service-naive'))]
           : []),
       ],
     };

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { logLevel } from 'kafkajs';
-import { kafkaBrokers } from '@shop/infra';
+import { kafkaClient } from '@shop/infra';
 import { parseEventData, OrderPlacedV1 } from '@shop/contracts';
 import { KafkaInboxBroker } from '@transactional-outbox/inbox/kafkajs';
 import { atLeastRatio, progress, ResultRow, row } from '../report';
@@ -12,7 +12,7 @@ const withInbox = (ds: DataSource, topic: string, count: number) =>
   inboxRate(
     ds,
     new KafkaInboxBroker({
-      kafka: { clientId: 'bench-inbox', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING },
+      kafka: { clientId: 'bench-inbox', ...kafkaClient(), logLevel: logLevel.NOTHING },
       topics: [topic],
     }),
     count,

@@ -5,7 +5,7 @@ import { ORDER_EVENTS_TOPIC, orderPlacedV1, SUBSCRIPTIONS } from '@shop/contract
 import {
   connectRunning,
   crashPostgres,
-  kafkaBrokers,
+  kafkaClient,
   killBroker,
   killRabbitmq,
   pauseBroker,
@@ -75,7 +75,7 @@ export class FaultSystem {
   readonly run = randomUUID().slice(0, 8);
   private placed = 0; // numbers every order of the run, so addresses never repeat
   private readonly services = new Map<ServiceName, RunningService>();
-  readonly kafka = new Kafka({ clientId: 'fault-harness', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  readonly kafka = new Kafka({ clientId: 'fault-harness', ...kafkaClient(), logLevel: logLevel.NOTHING });
   /** What the broker got and what the consumers have not acknowledged. */
   readonly view: BrokerView;
   /** The broker's own faults: SIGKILL and restart, SIGSTOP and SIGCONT. */

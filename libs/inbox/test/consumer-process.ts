@@ -7,6 +7,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { logLevel } from 'kafkajs';
+import { kafkaClient } from '@shop/infra';
 import { KafkaInboxBroker } from '../src/kafkajs';
 import { RabbitMqInboxBroker } from '../src/rabbitmq';
 import { createInboxMicroservice, InboxServer } from '../src/nest';
@@ -26,7 +27,7 @@ async function main() {
     broker: process.env.RABBITMQ_URL
       ? new RabbitMqInboxBroker({ url: process.env.RABBITMQ_URL, exchanges: [env('TOPIC')] })
       : new KafkaInboxBroker({
-          kafka: { brokers: env('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING },
+          kafka: { ...kafkaClient('admin', env('KAFKA_BROKERS').split(',')), logLevel: logLevel.NOTHING },
           topics: [env('TOPIC')],
           sessionTimeoutMs: 6000, // the group forgets the killed member sooner
         }),

@@ -2,7 +2,7 @@ import { INestMicroservice } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, kafkaBrokers } from '@shop/infra';
+import { createTestDatabase, kafkaClient } from '@shop/infra';
 import { CreateInboxTable1764000000001, deadLetterTopicFor, InboxEnvelope } from '../src';
 import { KafkaInboxBroker, KafkaInboxSourceOptions } from '../src/kafkajs';
 import { createInboxMicroservice, InboxServer, InboxServerOptions } from '../src/nest';
@@ -25,7 +25,7 @@ export type ConsumerOptions = Partial<InboxServerOptions> & { source?: Partial<K
  * on the real Kafka, stopped after each test. Call in a describe block.
  */
 export function inboxFixture(prefix: string) {
-  const kafka = new Kafka({ clientId: prefix, brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: prefix, ...kafkaClient(), logLevel: logLevel.NOTHING });
   const apps: INestMicroservice[] = [];
   const f = {
     kafka,
@@ -53,7 +53,7 @@ export function inboxFixture(prefix: string) {
       new InboxServer({
         consumer: `${prefix}-${randomUUID()}`,
         broker: new KafkaInboxBroker({
-          kafka: { clientId: `${prefix}-consumer`, brokers: kafkaBrokers(), logLevel: logLevel.NOTHING },
+          kafka: { clientId: `${prefix}-consumer`, ...kafkaClient(), logLevel: logLevel.NOTHING },
           topics: [topic],
           ...source,
         }),

@@ -6,6 +6,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { Kafka, logLevel } from 'kafkajs';
+import { kafkaClient } from '@shop/infra';
 import { OutboxRelay } from '../src';
 import { KafkaJsPublisher } from '../src/kafkajs';
 
@@ -22,7 +23,9 @@ async function main() {
   const failpoint = process.env.FAILPOINT;
   const relay = new OutboxRelay(
     dataSource,
-    new KafkaJsPublisher(new Kafka({ brokers: env('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING })),
+    new KafkaJsPublisher(
+      new Kafka({ ...kafkaClient('admin', env('KAFKA_BROKERS').split(',')), logLevel: logLevel.NOTHING }),
+    ),
     {
       topicFor: () => env('TOPIC'),
       hooks: {

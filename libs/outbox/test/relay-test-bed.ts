@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Kafka, logLevel } from 'kafkajs';
-import { createTestDatabase, kafkaBrokers, readTopic, ReadMessage } from '@shop/infra';
+import { createTestDatabase, kafkaClient, readTopic, ReadMessage } from '@shop/infra';
 import {
   createOutboxTableMigration,
   Outbox,
@@ -19,7 +19,7 @@ import {
 import { KafkaJsPublisher } from '../src/kafkajs';
 import { outboxTable, quoteIdentifier } from '../src/outbox-table';
 
-export const kafka = new Kafka({ clientId: 'outbox-it', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+export const kafka = new Kafka({ clientId: 'outbox-it', ...kafkaClient(), logLevel: logLevel.NOTHING });
 
 export const event = (aggregateId: string, n: number, data: Record<string, unknown> = {}): OutboxEvent => ({
   id: randomUUID(),

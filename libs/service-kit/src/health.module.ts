@@ -10,6 +10,7 @@ import {
 } from '@nestjs/terminus';
 import { BrokerHealthIndicator } from './broker-health.indicator';
 import { KafkaHealthIndicator } from './kafka-health.indicator';
+import { kafkaClientConfig } from './messaging';
 import type { BrokerConfig } from './load-config';
 import { RabbitMqHealthIndicator } from './rabbitmq-health.indicator';
 import { withTimeout } from './with-timeout';
@@ -97,7 +98,7 @@ export class HealthModule {
           useFactory: (health: HealthIndicatorService): BrokerHealthIndicator =>
             broker.BROKER === 'rabbitmq'
               ? new RabbitMqHealthIndicator(health, broker.RABBITMQ_URL)
-              : new KafkaHealthIndicator(health, broker.KAFKA_BROKERS),
+              : new KafkaHealthIndicator(health, kafkaClientConfig(broker, 'health')),
         },
         { provide: EXTRA, useValue: opts.indicators ?? [] },
       ],

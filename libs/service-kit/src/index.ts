@@ -1,7 +1,7 @@
 export { loadConfig, ConfigError, envSchemas } from './load-config';
 export type { BrokerConfig } from './load-config';
-export { messagingFor } from './messaging';
-export type { KafkaConsumerTuning } from './messaging';
+export { messagingFor, kafkaClientConfig } from './messaging';
+export type { KafkaConsumerTuning, KafkaBrokerConfig } from './messaging';
 export { HealthModule } from './health.module';
 export type { HealthIndicatorLike } from './health.module';
 export { MetricsModule } from './metrics.module';

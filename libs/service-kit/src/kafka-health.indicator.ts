@@ -1,5 +1,5 @@
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { Admin, Kafka, logLevel } from 'kafkajs';
+import { Admin, Kafka, KafkaConfig, logLevel } from 'kafkajs';
 import { BROKER_TIMEOUT_MS, BrokerHealthIndicator } from './broker-health.indicator';
 import { withTimeout } from './with-timeout';
 
@@ -9,7 +9,7 @@ export class KafkaHealthIndicator extends BrokerHealthIndicator {
 
   constructor(
     health: HealthIndicatorService,
-    private readonly brokers: string[],
+    private readonly client: KafkaConfig,
   ) {
     super(health, {
       key: 'kafka',
@@ -20,8 +20,7 @@ export class KafkaHealthIndicator extends BrokerHealthIndicator {
 
   protected async reach(): Promise<void> {
     const admin = (this.admin ??= new Kafka({
-      clientId: 'health',
-      brokers: this.brokers,
+      ...this.client,
       logLevel: logLevel.NOTHING,
       connectionTimeout: BROKER_TIMEOUT_MS,
       requestTimeout: BROKER_TIMEOUT_MS,

@@ -3,7 +3,8 @@ import { ConfigError, envSchemas, loadConfig } from './load-config';
 
 const schema = z.object({ PORT: envSchemas.port(3000), ...envSchemas.database }).and(envSchemas.broker);
 const db = { DB_NAME: 'orders', DB_USER: 'u', DB_PASSWORD: 'p' };
-const validEnv = { KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9093', ...db };
+const kafkaUser = { KAFKA_SASL_USERNAME: 'order-service', KAFKA_SASL_PASSWORD: 'secret' };
+const validEnv = { KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9093', ...kafkaUser, ...db };
 
 const errorOf = (env: NodeJS.ProcessEnv): string => {
   try {
@@ -22,8 +23,18 @@ describe('loadConfig', () => {
       BROKER: 'kafka',
       KAFKA_BROKERS: ['127.0.0.1:9092', '127.0.0.1:9093'],
       KAFKA_SESSION_TIMEOUT_MS: 10_000,
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SSL: false,
       DB_PORT: 55432,
     });
+  });
+
+  it("needs the service's Kafka user and password, and never shows the password", () => {
+    const message = errorOf({ KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_SASL_PASSWORD: 'hunter2-secret', ...db });
+    expect(message).toContain("KAFKA_SASL_USERNAME: required when BROKER=kafka: the service's Kafka user");
+    expect(errorOf({ ...validEnv, KAFKA_SASL_MECHANISM: 'plain' })).toContain('KAFKA_SASL_MECHANISM');
+    expect(errorOf({ ...validEnv, KAFKA_SSL: 'yes', KAFKA_SASL_PASSWORD: 'hunter2-secret' })).not.toContain('hunter2');
+    expect(loadConfig(schema, { ...validEnv, KAFKA_SSL: 'true' })).toMatchObject({ KAFKA_SSL: true });
   });
 
   it('names every variable at fault', () => {

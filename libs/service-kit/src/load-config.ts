@@ -31,6 +31,21 @@ const kafkaBrokers = z
  * The consumer group's session timeout: how long a crashed consumer's partitions wait
  * before another member takes them. Handlers heartbeat while they run, so it can be short.
  */
+/**
+ * The service's own Kafka user (SASL/SCRAM): the broker authorises it by ACLs, so each
+ * service can write only the topic it owns. TLS is KAFKA_SSL=true (CAs: Node's, plus
+ * NODE_EXTRA_CA_CERTS); the project's broker listens on loopback without it.
+ */
+const kafkaAuth = {
+  KAFKA_SASL_MECHANISM: z.enum(['scram-sha-512', 'scram-sha-256']).default('scram-sha-512'),
+  KAFKA_SASL_USERNAME: z.string({ error: "required when BROKER=kafka: the service's Kafka user" }).min(1),
+  KAFKA_SASL_PASSWORD: z.string({ error: "required when BROKER=kafka: the Kafka user's password" }).min(1),
+  KAFKA_SSL: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+};
+
 const kafkaSessionTimeoutMs = z.coerce.number().int().min(6000).max(300_000).default(10_000);
 
 /**
@@ -48,6 +63,7 @@ const broker = z.preprocess(
       z.object({
         BROKER: z.literal('kafka'),
         KAFKA_BROKERS: kafkaBrokers,
+        ...kafkaAuth,
         KAFKA_SESSION_TIMEOUT_MS: kafkaSessionTimeoutMs,
       }),
       z.object({

@@ -4,12 +4,27 @@ import { RabbitMqInboxBroker } from '@transactional-outbox/inbox/rabbitmq';
 import type { OutboxPublisher } from '@transactional-outbox/outbox';
 import { KafkaJsPublisher } from '@transactional-outbox/outbox/kafkajs';
 import { RabbitMqPublisher } from '@transactional-outbox/outbox/rabbitmq';
+import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import type { BrokerConfig } from './load-config';
 
 /** Kafka-only tuning of a consumer; RabbitMQ keeps one queue's messages in order by itself. */
 export interface KafkaConsumerTuning {
   partitionsConsumedConcurrently?: number;
 }
+
+export type KafkaBrokerConfig = Extract<BrokerConfig, { BROKER: 'kafka' }>;
+
+/** Every Kafka client of a service logs in as the service's user. */
+export const kafkaClientConfig = (config: KafkaBrokerConfig, clientId: string): KafkaConfig => ({
+  clientId,
+  brokers: config.KAFKA_BROKERS,
+  ssl: config.KAFKA_SSL,
+  sasl: {
+    mechanism: config.KAFKA_SASL_MECHANISM,
+    username: config.KAFKA_SASL_USERNAME,
+    password: config.KAFKA_SASL_PASSWORD,
+  } as SASLOptions,
+});
 
 /**
  * The one place a service's outbox publisher and inbox broker are built for the broker its
@@ -20,13 +35,13 @@ export function messagingFor(config: BrokerConfig, clientId: string) {
   return {
     publisher(): OutboxPublisher {
       if (config.BROKER === 'rabbitmq') return new RabbitMqPublisher(config.RABBITMQ_URL);
-      return new KafkaJsPublisher({ clientId, brokers: config.KAFKA_BROKERS });
+      return new KafkaJsPublisher(kafkaClientConfig(config, clientId));
     },
     inboxBroker(topics: readonly string[], kafka: KafkaConsumerTuning = {}): InboxBroker {
       if (config.BROKER === 'rabbitmq')
         return new RabbitMqInboxBroker({ url: config.RABBITMQ_URL, exchanges: [...topics] });
       return new KafkaInboxBroker({
-        kafka: { clientId, brokers: config.KAFKA_BROKERS },
+        kafka: kafkaClientConfig(config, clientId),
         topics: [...topics],
         sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
         ...kafka,

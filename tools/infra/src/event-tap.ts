@@ -2,7 +2,7 @@ import { ChannelModel, connect, ConsumeMessage } from 'amqplib';
 import { Kafka, logLevel } from 'kafkajs';
 import { waitFor } from './process-utils';
 import { inboxQueue } from './rabbitmq-queues';
-import { kafkaBrokers, rabbitmqUrl, settings } from './settings';
+import { kafkaClient, rabbitmqUrl, settings } from './settings';
 import { readTopic } from './topic-reader';
 
 /** A message as tests and the demo see it on either broker. */
@@ -71,7 +71,7 @@ export async function publishToTopic(
   broker = settings.broker,
 ): Promise<void> {
   if (broker === 'kafka') {
-    const producer = new Kafka({ clientId: 'e2e', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).producer();
+    const producer = new Kafka({ clientId: 'e2e', ...kafkaClient(), logLevel: logLevel.NOTHING }).producer();
     await producer.connect();
     try {
       await producer.send({ topic, acks: -1, messages });

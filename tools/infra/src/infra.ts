@@ -23,7 +23,7 @@ import {
 import { ensureServiceDatabases } from './service-databases';
 import { connectRunning, stopConnect } from './native-connect';
 import { kafkaSmokeTest } from './kafka-smoke-test';
-import { ensureTopics } from './kafka-topics';
+import { ensureKafka } from './kafka-topics';
 import { ensureInboxQueues } from './rabbitmq-queues';
 
 export type InfraMode = 'docker' | 'native';
@@ -106,8 +106,9 @@ export async function infraUp(opts: InfraUpOptions = {}): Promise<{ started: str
     }
   }
   await ensureServiceDatabases();
-  const created = await ensureTopics();
-  if (created.length > 0) log(`topics created: ${created.join(', ')}`);
+  const kafka = await ensureKafka(mode);
+  if (kafka.passwords.length > 0) log(`kafka passwords set: ${kafka.passwords.join(', ')}`);
+  if (kafka.topics.length > 0) log(`topics created: ${kafka.topics.join(', ')}`);
   // The relay's messages to an exchange without the consumers' queues would be refused.
   if (rabbitmq) log(`rabbitmq queues declared: ${(await ensureInboxQueues()).length}`);
   if (opts.smokeTest) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { kafkaBrokers } from './settings';
+import { kafkaClient } from './settings';
 
 /**
  * Proves this broker speaks kafkajs' protocol versions end to end:
@@ -8,7 +8,7 @@ import { kafkaBrokers } from './settings';
  */
 export async function kafkaSmokeTest(): Promise<number> {
   const t0 = Date.now();
-  const kafka = new Kafka({ clientId: 'infra-smoke', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'infra-smoke', ...kafkaClient(), logLevel: logLevel.NOTHING });
   const topic = `infra-smoke-${randomUUID()}`;
   const admin = kafka.admin();
   const producer = kafka.producer();

@@ -1,26 +1,68 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, KafkaJSSASLAuthenticationError, logLevel } from 'kafkajs';
 import { SUBSCRIPTIONS } from '@shop/contracts';
-import { kafkaBrokers } from './settings';
+import { ensureAcls } from './kafka-acls';
+import { setKafkaPassword } from './native-kafka';
+import { InfraError } from './process-utils';
+import { KafkaUser, kafkaClient, settings } from './settings';
 
 /**
- * The topics the services subscribe to, created up front with three partitions rather than
- * left to auto-creation, which races when several consumers subscribe to a topic at once.
- * Dead-letter topics (named by the inbox's `deadLetterTopicFor`) nobody subscribes to: the
- * broker creates them on their first record (auto.create.topics.enable, three partitions),
- * and the test readers create the ones they wait on.
+ * The topics the services subscribe to and their dead-letter topics (named as the inbox's
+ * `deadLetterTopicFor` names them), created up front with three partitions: the services may
+ * not create topics, and auto-creation races when several consumers subscribe at once.
  */
-export const projectTopics = [...new Set(Object.values(SUBSCRIPTIONS).flat())];
+const subscribed = [...new Set(Object.values(SUBSCRIPTIONS).flat())];
+export const projectTopics = [...subscribed, ...subscribed.map((t) => `${t}.dlt`)];
 
-export async function ensureTopics(): Promise<string[]> {
-  const admin = new Kafka({ clientId: 'infra-topics', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
+// They end up in a SCRAM credential spec (`[name=…,password=…]`) and a JAAS line.
+const UNSAFE_PASSWORD = /[\s,\]"\\;=]/;
+
+/**
+ * Every user logs in with its configured password; one that cannot gets it set (a variable
+ * changed after the broker was formatted). `admin` cannot be repaired that way.
+ */
+async function ensureUsers(mode: 'native' | 'docker'): Promise<string[]> {
+  const changed: string[] = [];
+  for (const [user, password] of Object.entries(settings.kafka.users) as [KafkaUser, string][]) {
+    if (!password || UNSAFE_PASSWORD.test(password))
+      throw new InfraError(`the Kafka password of ${user} must be non-empty without spaces or any of , ] " \\ ; =`);
+    if (await logsIn(user)) continue;
+    if (user === 'admin' || mode === 'docker')
+      throw new InfraError(
+        `Kafka refused ${user}'s password: it differs from the one the broker was formatted with. ` +
+          `Set it back, or remove the broker's data (native: .infra/kafka/data) to start over.`,
+      );
+    setKafkaPassword(user, password);
+    changed.push(user);
+  }
+  return changed;
+}
+
+async function logsIn(user: KafkaUser): Promise<boolean> {
+  const admin = new Kafka({ clientId: 'infra-users', ...kafkaClient(user), logLevel: logLevel.NOTHING }).admin();
+  try {
+    await admin.connect();
+    return true;
+  } catch (err) {
+    if (err instanceof KafkaJSSASLAuthenticationError) return false;
+    throw err;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Users, topics and ACLs; each step is a no-op when already in place. Returns what it changed. */
+export async function ensureKafka(mode: 'native' | 'docker'): Promise<{ topics: string[]; passwords: string[] }> {
+  const passwords = await ensureUsers(mode);
+  const admin = new Kafka({ clientId: 'infra-topics', ...kafkaClient(), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const missing = projectTopics.filter((t) => !existing.has(t));
-    if (missing.length > 0) {
-      await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true });
+    const topics = projectTopics.filter((t) => !existing.has(t));
+    if (topics.length > 0) {
+      await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true });
     }
-    return missing;
+    await ensureAcls(admin);
+    return { topics, passwords };
   } finally {
     await admin.disconnect();
   }

@@ -147,7 +147,9 @@ async function renderConfigs(connectors: readonly DebeziumConnector[]): Promise<
       HOST: settings.host,
       CONNECT_PORT: settings.connect.port,
       CONNECT_DIR: base,
+      KAFKA_PASSWORD: settings.kafka.users.connect,
     }),
+    { mode: 0o600 }, // it holds the password
   );
   const files = connectors.map(({ name, database, slot }) => {
     const file = join(base, `${name}.properties`);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { INFRA_DIR, ROOT_DIR, settings } from './settings';
 import { InfraError, commandExists, portOpen, run, signal, spawnDetached, stopProcess, waitFor } from './process-utils';
@@ -8,6 +8,8 @@ const libDir = join(base, 'libs');
 const dataDir = join(base, 'data');
 const configFile = join(base, 'server.properties');
 const pidFile = join(base, 'kafka.pid');
+/** Written once the data was formatted with the SCRAM users: older data is plaintext-only. */
+const scramMarker = join(base, 'scram-users-formatted');
 export const kafkaLog = join(base, 'kafka.log');
 const projectKafkaDir = join(ROOT_DIR, 'infra', 'kafka');
 
@@ -49,8 +51,64 @@ function writeConfig(): void {
     .replaceAll('@PORT@', String(kafka.port))
     .replaceAll('@PROXIED_PORT@', String(kafka.proxiedPort))
     .replaceAll('@PROXY_PORT@', String(kafka.proxyPort))
-    .replaceAll('@CONTROLLER_PORT@', String(kafka.controllerPort));
-  writeFileSync(configFile, config);
+    .replaceAll('@CONTROLLER_PORT@', String(kafka.controllerPort))
+    .replaceAll('@ADMIN_PASSWORD@', kafka.users.admin);
+  writeFileSync(configFile, config, { mode: 0o600 });
+}
+
+/** SCRAM credentials live in the cluster metadata: the users are created when it is formatted. */
+function format(): void {
+  if (existsSync(join(dataDir, 'meta.properties')) && !existsSync(scramMarker)) {
+    console.log('[infra] kafka: data from before SASL/SCRAM; formatting it anew (development data only)');
+    rmSync(dataDir, { recursive: true, force: true });
+    mkdirSync(dataDir, { recursive: true });
+  }
+  if (existsSync(join(dataDir, 'meta.properties'))) return;
+  const users = Object.entries(settings.kafka.users).flatMap(([name, password]) => [
+    '--add-scram',
+    `SCRAM-SHA-512=[name=${name},password=${password}]`,
+  ]);
+  run(
+    'java',
+    java(['kafka.tools.StorageTool', 'format', '-t', settings.kafka.clusterId, '-c', configFile, ...users]),
+    {},
+    'kafka.tools.StorageTool format (with the SCRAM users)',
+  );
+  writeFileSync(scramMarker, '');
+}
+
+/** Sets a user's password at run time (`admin` logs in with its own), e.g. after its variable changed. */
+export function setKafkaPassword(user: string, password: string): void {
+  const adminConfig = join(base, 'admin.properties');
+  writeFileSync(
+    adminConfig,
+    [
+      'security.protocol=SASL_PLAINTEXT',
+      'sasl.mechanism=SCRAM-SHA-512',
+      `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="${settings.kafka.users.admin}";`,
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  const [host, port] = [settings.host, settings.kafka.port];
+  run(
+    'java',
+    java([
+      'kafka.admin.ConfigCommand',
+      '--bootstrap-server',
+      `${host}:${port}`,
+      '--command-config',
+      adminConfig,
+      '--alter',
+      '--add-config',
+      `SCRAM-SHA-512=[password=${password}]`,
+      '--entity-type',
+      'users',
+      '--entity-name',
+      user,
+    ]),
+    {},
+    `kafka.admin.ConfigCommand (set the password of ${user})`,
+  );
 }
 
 function java(args: string[]): string[] {
@@ -74,9 +132,7 @@ export async function startNativeKafka(): Promise<void> {
   ensureKafkaJars();
   mkdirSync(dataDir, { recursive: true });
   writeConfig();
-  if (!existsSync(join(dataDir, 'meta.properties'))) {
-    run('java', java(['kafka.tools.StorageTool', 'format', '-t', settings.kafka.clusterId, '-c', configFile]));
-  }
+  format();
   spawnDetached('java', java(['kafka.Kafka', configFile]), { log: kafkaLog, pid: pidFile });
   // The data port opens only once the broker is unfenced and serving.
   await waitFor('Kafka', kafkaRunning, 90_000, kafkaLog);

@@ -6,11 +6,12 @@ export class InfraError extends Error {}
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}): string {
+/** `shown` is what an error says was run: pass it when the arguments hold a secret. */
+export function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}, shown = args.join(' ')): string {
   const res = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
   if (res.error) throw new InfraError(`${cmd} could not be started: ${res.error.message}`);
   if (res.status !== 0) {
-    throw new InfraError(`${cmd} ${args.join(' ')} exited with ${res.status}:\n${res.stderr || res.stdout}`);
+    throw new InfraError(`${cmd} ${shown} exited with ${res.status}:\n${res.stderr || res.stdout}`);
   }
   return String(res.stdout ?? '');
 }

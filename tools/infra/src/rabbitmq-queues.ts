@@ -49,7 +49,7 @@ export const inboxQueues = (): InboxQueue[] =>
 
 /**
  * Declares the exchanges, the services' queues and their dead-letter queues before any service
- * runs, as `ensureTopics` creates Kafka's topics: an exchange drops what no queue is bound to,
+ * runs, as `ensureKafka` creates Kafka's topics: an exchange drops what no queue is bound to,
  * and the relay gets such messages back as refused. Idempotent.
  */
 export async function ensureInboxQueues(): Promise<InboxQueue[]> {

@@ -2,7 +2,7 @@ import { connectRunning, startConnect } from './native-connect';
 import { ChildProcess, StdioOptions } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { INFRA_DIR, kafkaBrokers, rabbitmqUrl, serviceDatabases, settings } from './settings';
+import { INFRA_DIR, kafkaEnv, rabbitmqUrl, serviceDatabases, settings } from './settings';
 import { sleep } from './process-utils';
 import { spawnTs } from './ts-process';
 
@@ -28,7 +28,7 @@ export function serviceEnv(name: ServiceName): NodeJS.ProcessEnv {
     PORT: String(servicePort(name)),
     HOST: settings.host,
     BROKER: settings.broker,
-    KAFKA_BROKERS: kafkaBrokers().join(','),
+    ...kafkaEnv(name),
     ...(settings.broker === 'rabbitmq' ? { RABBITMQ_URL: rabbitmqUrl() } : {}),
     DB_HOST: settings.host,
     DB_PORT: String(settings.postgres.port),

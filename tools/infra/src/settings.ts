@@ -48,6 +48,17 @@ export const settings = {
     proxyPort: int('INFRA_KAFKA_PROXY_PORT', 29095),
     heapMb: int('INFRA_KAFKA_HEAP_MB', 512),
     clusterId: 'outboxRefClusterId0001',
+    /**
+     * SASL/SCRAM-SHA-512 users and their passwords: `admin` (super user) for infra and tests
+     * only, one per service, and `connect` for Debezium. Their ACLs: kafka-acls.ts.
+     */
+    users: {
+      admin: process.env.KAFKA_ADMIN_PASSWORD ?? 'admin_dev',
+      'order-service': process.env.ORDER_KAFKA_PASSWORD ?? 'order_service_kafka_dev',
+      'shipping-service': process.env.SHIPPING_KAFKA_PASSWORD ?? 'shipping_service_kafka_dev',
+      'email-service': process.env.EMAIL_KAFKA_PASSWORD ?? 'email_service_kafka_dev',
+      connect: process.env.CONNECT_KAFKA_PASSWORD ?? 'connect_kafka_dev',
+    },
   },
   /** Started only when asked for (`infraUp({ rabbitmq: true })`, INFRA_RABBITMQ=1, `--rabbitmq`). */
   rabbitmq: {
@@ -100,6 +111,21 @@ export const serviceDatabases = [
 ] as const;
 
 export const kafkaBrokers = (): string[] => [`${settings.host}:${settings.kafka.port}`];
+
+export type KafkaUser = keyof typeof settings.kafka.users;
+
+/** A kafkajs client's brokers and credentials; tests and tools are `admin` unless they say. */
+export const kafkaClient = (user: KafkaUser = 'admin', brokers = kafkaBrokers()) => ({
+  brokers,
+  sasl: { mechanism: 'scram-sha-512' as const, username: user, password: settings.kafka.users[user] },
+});
+
+/** The same as a process's environment, as the services (and test processes) read it. */
+export const kafkaEnv = (user: KafkaUser, brokers = kafkaBrokers()): NodeJS.ProcessEnv => ({
+  KAFKA_BROKERS: brokers.join(','),
+  KAFKA_SASL_USERNAME: user,
+  KAFKA_SASL_PASSWORD: settings.kafka.users[user],
+});
 export const rabbitmqUrl = (): string => {
   const { user, password, port } = settings.rabbitmq;
   return `amqp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${settings.host}:${port}`;

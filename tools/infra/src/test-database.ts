@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { adminConnection } from './native-postgres';
-import { kafkaBrokers, settings } from './settings';
+import { kafkaEnv, settings } from './settings';
 
 /** A throw-away database for one integration test file, dropped by `drop()`. */
 export async function createTestDatabase(prefix: string) {
@@ -26,7 +26,7 @@ export async function createTestDatabase(prefix: string) {
       DB_NAME: name,
       DB_USER: settings.postgres.adminUser,
       DB_PASSWORD: settings.postgres.adminPassword,
-      KAFKA_BROKERS: kafkaBrokers().join(','),
+      ...kafkaEnv('admin'),
       SMTP_HOST: settings.host,
       SMTP_PORT: String(settings.smtp.port),
     },

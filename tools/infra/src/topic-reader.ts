@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Admin, Kafka, KafkaMessage, logLevel } from 'kafkajs';
-import { kafkaBrokers } from './settings';
+import { kafkaClient } from './settings';
 import { waitFor } from './process-utils';
 
 export type ReadMessage = KafkaMessage & { partition: number };
@@ -11,7 +11,7 @@ export type ReadMessage = KafkaMessage & { partition: number };
  * (three partitions) if it is not there yet, since subscribing to a missing one fails.
  */
 export async function readTopic(topic: string) {
-  const kafka = new Kafka({ clientId: 'topic-reader', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'topic-reader', ...kafkaClient(), logLevel: logLevel.NOTHING });
   await createIfMissing(kafka, topic);
   // A short fetch wait lets disconnect() return promptly.
   const consumer = kafka.consumer({ groupId: `topic-reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
@@ -43,7 +43,7 @@ async function createIfMissing(kafka: Kafka, topic: string): Promise<void> {
 
 /** Every message on a topic, from offset 0 to its current end, duplicates included. */
 export async function readWholeTopic(topic: string, timeoutMs = 60_000): Promise<ReadMessage[]> {
-  const kafka = new Kafka({ clientId: 'topic-reader', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'topic-reader', ...kafkaClient(), logLevel: logLevel.NOTHING });
   await createIfMissing(kafka, topic); // a dead-letter topic exists only once something was dead-lettered
   const admin = kafka.admin();
   await admin.connect();

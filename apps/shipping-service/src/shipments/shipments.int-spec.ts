@@ -4,12 +4,12 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { fixtures, ORDER_EVENTS_TOPIC } from '@shop/contracts';
-import { createTestDatabase, kafkaBrokers, waitFor } from '@shop/infra';
+import { createTestDatabase, kafkaClient, waitFor } from '@shop/infra';
 import { loadShippingServiceConfig } from '../config';
 import { createShippingServiceApp } from '../create-app';
 
 describe('shipping-service HTTP and inbox (real PostgreSQL and Kafka)', () => {
-  const kafka = new Kafka({ clientId: 'shipping-it', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'shipping-it', ...kafkaClient(), logLevel: logLevel.NOTHING });
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let app: NestExpressApplication;
   let dataSource: DataSource;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { kafkaBrokers, pauseBroker, readTopic, resumeBroker } from '@shop/infra';
+import { kafkaClient, pauseBroker, readTopic, resumeBroker } from '@shop/infra';
 import { KafkaDeadLetterSink } from './kafka-dead-letter-sink';
 
 describe('KafkaDeadLetterSink (real Kafka)', () => {
@@ -8,13 +8,13 @@ describe('KafkaDeadLetterSink (real Kafka)', () => {
 
   it('keeps the next dead letter after a send that failed on a frozen broker was written when it woke', async () => {
     const topic = `dlt-${randomUUID()}`;
-    const admin = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
+    const admin = new Kafka({ ...kafkaClient(), logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
     await admin.disconnect();
     // A short request timeout and few retries, so that the send gives up within seconds.
     const kafka = new Kafka({
-      brokers: kafkaBrokers(),
+      ...kafkaClient(),
       requestTimeout: 500,
       retry: { retries: 2 },
       logLevel: logLevel.NOTHING,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { kafkaBrokers, runTs, sleep, startBroker, stopBroker, waitFor } from '@shop/infra';
+import { kafkaBrokers, kafkaClient, runTs, sleep, startBroker, stopBroker, waitFor } from '@shop/infra';
 import { handlerControl } from '../../test/effects-handler';
 import { envelope, inboxFixture } from '../../test/inbox-fixture';
 import { InboxServer } from '../nest';
@@ -72,7 +72,7 @@ describe('KafkaInboxBroker (real PostgreSQL and Kafka)', () => {
     const topic = await f.newTopic();
     const before = envelope(50);
     await f.send(topic, JSON.stringify(before));
-    const kafka = new Kafka({ clientId: 'the-apps-own', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: 'the-apps-own', ...kafkaClient(), logLevel: logLevel.NOTHING });
     const broker = new KafkaInboxBroker({ kafka, topics: [topic], fromBeginning: false });
     const server = await f.run(f.server(topic, { broker }));
     await waitFor('consumer running', async () => broker.source.kafkaConsumer !== undefined, 30_000);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { kafkaBrokers, pauseBroker, readTopic, resumeBroker } from '@shop/infra';
+import { kafkaClient, pauseBroker, readTopic, resumeBroker } from '@shop/infra';
 import { OutboxRecord, PublishResult } from '../publisher';
 import { KafkaJsPublisher } from './kafkajs-publisher';
 
@@ -9,7 +9,7 @@ import { KafkaJsPublisher } from './kafkajs-publisher';
  * socket and is written when it wakes; kafkajs has taken its sequence numbers back by then.
  */
 describe('KafkaJsPublisher (real Kafka, a frozen broker)', () => {
-  const kafka = new Kafka({ clientId: 'publisher-test', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'publisher-test', ...kafkaClient(), logLevel: logLevel.NOTHING });
   const record = (topic: string, n: number): OutboxRecord => ({
     destination: topic,
     key: 'order-1',
@@ -26,7 +26,7 @@ describe('KafkaJsPublisher (real Kafka, a frozen broker)', () => {
     await admin.disconnect();
     // A short request timeout, so that kafkajs gives up on the frozen broker within seconds.
     const publisher = new KafkaJsPublisher({
-      brokers: kafkaBrokers(),
+      ...kafkaClient(),
       requestTimeout: 500,
       logLevel: logLevel.NOTHING,
     });

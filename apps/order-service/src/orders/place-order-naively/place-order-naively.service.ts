@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { Kafka, logLevel, Producer } from 'kafkajs';
+import { Kafka, KafkaConfig, logLevel, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { ORDER_EVENTS_TOPIC } from '@shop/contracts';
 import { Order, placeOrder } from '../domain/order';
@@ -7,7 +7,7 @@ import { toIntegrationEvent } from '../order-events.mapper';
 import { OrderRecord } from '../order.record';
 import { PlaceOrderRequest } from '../place-order/place-order.request';
 
-export const NAIVE_KAFKA_BROKERS = Symbol('NAIVE_KAFKA_BROKERS');
+export const NAIVE_KAFKA = Symbol('NAIVE_KAFKA');
 
 /**
  * DEMO ONLY — the dual write this repository exists to replace. It commits the order,
@@ -23,12 +23,11 @@ export class PlaceOrderNaivelyService implements OnModuleDestroy {
 
   constructor(
     private readonly dataSource: DataSource,
-    @Inject(NAIVE_KAFKA_BROKERS) brokers: string[],
+    @Inject(NAIVE_KAFKA) kafka: KafkaConfig,
   ) {
     // A typical hand-rolled producer: a couple of quick retries, then give up.
     this.producer = new Kafka({
-      clientId: 'order-service-naive',
-      brokers,
+      ...kafka,
       logLevel: logLevel.NOTHING,
       connectionTimeout: 1000,
       requestTimeout: 3000,

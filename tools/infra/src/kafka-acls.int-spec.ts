@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { Kafka, KafkaJSError, logLevel } from 'kafkajs';
+import { ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
+import { kafkaLog } from './native-kafka';
+import { waitFor } from './process-utils';
+import { KafkaUser, kafkaBrokers, kafkaClient } from './settings';
+
+const client = (user: KafkaUser, password?: string) =>
+  new Kafka({
+    ...kafkaClient(user),
+    ...(password ? { sasl: { mechanism: 'scram-sha-512', username: user, password } } : {}),
+    clientId: `acl-it-${user}`,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  });
+
+/** The broker's error code, however deep kafkajs wrapped it. */
+function errorType(err: unknown): string {
+  for (let e = err as (KafkaJSError & { type?: string; originalError?: unknown }) | undefined; e;) {
+    if (e.type) return e.type;
+    e = (e.originalError ?? e.cause) as typeof e;
+  }
+  return String(err);
+}
+
+async function produce(user: KafkaUser, topic: string): Promise<string> {
+  const producer = client(user).producer({ idempotent: true, retry: { retries: 2 } }); // as the services'
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages: [{ key: 'k', value: 'acl test' }] });
+    return 'written';
+  } catch (err) {
+    return errorType(err);
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Joins `group` and reads `topic`; resolves with the error the consumer crashed on, or 'reading'. */
+async function consume(user: KafkaUser, topic: string, group: string): Promise<string> {
+  const consumer = client(user).consumer({ groupId: group, retry: { retries: 0 } });
+  await consumer.connect();
+  try {
+    const crashed = new Promise<string>((resolve) =>
+      consumer.on(consumer.events.CRASH, (e) => resolve(`${e.payload.error.name}: ${e.payload.error.message}`)),
+    );
+    const joined = new Promise<string>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve('joined')));
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({ autoCommit: false, eachMessage: async () => undefined }); // the service's offsets stay
+    const fetched = new Promise<string>((resolve) => consumer.on(consumer.events.FETCH, () => resolve('reading')));
+    return await Promise.race([crashed, joined.then(() => Promise.race([crashed, fetched]))]);
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+const deniedInLog = (user: string, operation: string, resource: string) =>
+  readFileSync(kafkaLog, 'utf8').includes(
+    `Principal = User:${user} is Denied operation = ${operation} from host = 127.0.0.1 on resource = ${resource}`,
+  );
+
+describe('Kafka authenticates every client and authorises each service by ACLs', () => {
+  it('refuses a client without credentials', async () => {
+    const producer = new Kafka({
+      brokers: kafkaBrokers(),
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+    }).producer();
+    const sent = producer
+      .connect()
+      .then(() => producer.send({ topic: ORDER_EVENTS_TOPIC, messages: [{ value: 'anonymous' }] }));
+    await expect(sent).rejects.toThrow(/Closed connection/);
+    await producer.disconnect();
+    // The broker closes the connection: a request other than SASL's before authenticating.
+    expect(readFileSync(kafkaLog, 'utf8')).toMatch(/Unexpected Kafka request of type METADATA during SASL handshake/);
+  });
+
+  it('refuses a wrong password', async () => {
+    const admin = client('order-service', `wrong-${randomUUID()}`).admin();
+    await expect(admin.connect()).rejects.toMatchObject({
+      name: 'KafkaJSSASLAuthenticationError',
+      message: expect.stringContaining('Authentication failed during authentication due to invalid credentials'),
+    });
+  });
+
+  it.each<[KafkaUser, string]>([
+    ['order-service', SHIPMENT_EVENTS_TOPIC],
+    ['order-service', `${ORDER_EVENTS_TOPIC}.dlt`],
+    ['shipping-service', ORDER_EVENTS_TOPIC],
+    ['email-service', ORDER_EVENTS_TOPIC],
+    ['email-service', SHIPMENT_EVENTS_TOPIC],
+    ['connect', `${ORDER_EVENTS_TOPIC}.dlt`],
+  ])('refuses %s a write to %s', async (user, topic) => {
+    expect(await produce(user, topic)).toBe('TOPIC_AUTHORIZATION_FAILED');
+  });
+
+  it.each<[KafkaUser, string]>([
+    ['order-service', `${SHIPMENT_EVENTS_TOPIC}.dlt`],
+    ['shipping-service', `${ORDER_EVENTS_TOPIC}.dlt`],
+    ['email-service', `${ORDER_EVENTS_TOPIC}.dlt`],
+    ['email-service', `${SHIPMENT_EVENTS_TOPIC}.dlt`],
+  ])('lets %s write to %s', async (user, topic) => {
+    // Writes to the event topics themselves are every e2e test's: a stray record there would be consumed.
+    expect(await produce(user, topic)).toBe('written');
+  });
+
+  it.each<[KafkaUser, string]>([
+    ['order-service', ORDER_EVENTS_TOPIC],
+    ['shipping-service', SHIPMENT_EVENTS_TOPIC],
+    ['connect', ORDER_EVENTS_TOPIC],
+  ])('refuses %s a read of %s, even in its own group', async (user, topic) => {
+    expect(await consume(user, topic, user === 'connect' ? 'outbox-debezium' : user)).toBe(
+      'KafkaJSNonRetriableError: Not authorized to access topics: [Topic authorization failed]',
+    );
+  });
+
+  it('refuses a service the consumer group of another', async () => {
+    // kafkajs reports only that no coordinator was found; the broker's log has the refusal.
+    expect(await consume('email-service', ORDER_EVENTS_TOPIC, 'order-service')).toMatch(
+      /KafkaJSGroupCoordinatorNotFound/,
+    );
+    await waitFor(
+      'the refusal in the broker log',
+      async () => deniedInLog('email-service', 'DESCRIBE', 'Group:LITERAL:order-service'),
+      10_000,
+    );
+  });
+
+  it.each<[KafkaUser, string]>([
+    ['order-service', SHIPMENT_EVENTS_TOPIC],
+    ['shipping-service', ORDER_EVENTS_TOPIC],
+    ['email-service', ORDER_EVENTS_TOPIC],
+    ['email-service', SHIPMENT_EVENTS_TOPIC],
+  ])('lets %s read %s in its own group', async (user, topic) => {
+    expect(await consume(user, topic, user)).toBe('reading');
+  });
+});

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Admin, ResourcePatternTypes } from 'kafkajs';
+import { ROOT_DIR } from './settings';
+
+export interface AclGrant {
+  user: string;
+  operation: keyof typeof AclOperationTypes;
+  resource: 'topic' | 'group';
+  name: string;
+  pattern: 'literal' | 'prefixed';
+}
+
+export const aclsFile = join(ROOT_DIR, 'infra', 'kafka', 'acls.txt');
+
+/** infra/kafka/acls.txt: one grant per line, `#` comments; Compose's kafka-init reads it too. */
+export function readAcls(text = readFileSync(aclsFile, 'utf8')): AclGrant[] {
+  return text
+    .split('\n')
+    .map((line) => line.replace(/#.*/, '').trim())
+    .filter(Boolean)
+    .map((line) => {
+      const [user, operation, resource, name, pattern, extra] = line.split(/\s+/);
+      if (
+        !user ||
+        !name ||
+        extra !== undefined ||
+        !(operation in AclOperationTypes) ||
+        (resource !== 'topic' && resource !== 'group') ||
+        (pattern !== 'literal' && pattern !== 'prefixed')
+      )
+        throw new Error(`acls.txt: cannot read "${line}"`);
+      return { user, operation, resource, name, pattern } as AclGrant;
+    });
+}
+
+/** Creates the grants; creating one that exists is a no-op, so every `infra:up` may run it. */
+export async function ensureAcls(admin: Admin, grants = readAcls()): Promise<number> {
+  await admin.createAcls({
+    acl: grants.map((g) => ({
+      principal: `User:${g.user}`,
+      host: '*',
+      operation: AclOperationTypes[g.operation],
+      permissionType: AclPermissionTypes.ALLOW,
+      resourceType: g.resource === 'topic' ? AclResourceTypes.TOPIC : AclResourceTypes.GROUP,
+      resourceName: g.name,
+      resourcePatternType: g.pattern === 'literal' ? ResourcePatternTypes.LITERAL : ResourcePatternTypes.PREFIXED,
+    })),
+  });
+  return grants.length;
+}
