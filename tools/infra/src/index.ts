@@ -19,7 +19,16 @@ export {
 } from './infra';
 export type { InfraMode, InfraStatus, InfraUpOptions } from './infra';
 export { dropReplicationSlots } from './service-databases';
-export { settings, serviceDatabases, kafkaBrokers, mailApiUrl, rabbitmqUrl, ROOT_DIR, INFRA_DIR } from './settings';
+export {
+  settings,
+  serviceDatabases,
+  kafkaBrokers,
+  mailApiUrl,
+  operatorAuthorization,
+  rabbitmqUrl,
+  ROOT_DIR,
+  INFRA_DIR,
+} from './settings';
 export { startNativeKafka, stopNativeKafka, signalKafka } from './native-kafka';
 export {
   startConnect,
