@@ -72,7 +72,7 @@ export const settings = {
    * The bearer token the services require for operator routes (listing, dispatching,
    * cancelling); the demo, tests and tutorial send it.
    */
-  operatorToken: process.env.OPERATOR_TOKEN ?? 'operator-dev-token-not-for-production',
+  operatorToken: process.env.OPERATOR_TOKEN ?? 'operator-dev-token-do-not-deploy',
   /** order-service listens on this port, shipping-service on the next, email-service on the one after. */
   servicePortBase: int('INFRA_SERVICE_PORT_BASE', 3001),
 } as const;
