@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { ORDER_EVENTS_TOPIC, orderPlacedV1 } from '@shop/contracts';
-import { publishToTopic, readMailbox, RunningService, startServices, tapTopic, waitFor } from '@shop/infra';
+import {
+  operatorAuthorization,
+  publishToTopic,
+  readMailbox,
+  RunningService,
+  startServices,
+  tapTopic,
+  waitFor,
+} from '@shop/infra';
 
 const placeOrderBody = (email: string) => ({
   customerId: `customer-${randomUUID().slice(0, 8)}`,
@@ -13,8 +21,9 @@ const placeOrderBody = (email: string) => ({
   shippingAddress: { line1: 'Hauptstraße 1', city: 'Berlin', postalCode: '10115', country: 'DE' },
 });
 
+/** An operator's GET (the lists need the operator token). */
 const getJson = async <T>(url: string): Promise<T> => {
-  const res = await fetch(url);
+  const res = await fetch(url, { headers: operatorAuthorization() });
   if (!res.ok) throw new Error(`GET ${url} → ${res.status}`);
   return (await res.json()) as T;
 };

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fixtures, ORDER_EVENTS_TOPIC } from '@shop/contracts';
-import { publishToTopic, readMailbox, RunningService, startServices, waitFor } from '@shop/infra';
+import {
+  operatorAuthorization,
+  publishToTopic,
+  readMailbox,
+  RunningService,
+  settings,
+  startServices,
+  waitFor,
+} from '@shop/infra';
 
 interface Order {
   id: string;
@@ -32,9 +40,12 @@ describe('order lifecycle across the three services', () => {
     });
     return { status: res.status, body: (await res.json()) as T };
   };
+  // Listing, dispatching and cancelling are operator actions; placing and reading an order are open.
+  const operator = operatorAuthorization();
   const order = async (id: string) => (await call<Order>('GET', `${url('order-service')}/orders/${id}`)).body;
   const shipment = async (orderId: string) =>
-    (await call<Shipment[]>('GET', `${url('shipping-service')}/shipments?orderId=${orderId}`)).body[0];
+    (await call<Shipment[]>('GET', `${url('shipping-service')}/shipments?orderId=${orderId}`, undefined, operator))
+      .body[0];
   const mailsTo = async (address: string) =>
     (await readMailbox()).messages.filter((m) => m.To.some((t) => t.Address === address));
   const place = async (contactEmail: string) => {
@@ -57,9 +68,12 @@ describe('order lifecycle across the three services', () => {
     await waitFor('shipment scheduled', async () => (await shipment(orderId))?.status === 'SCHEDULED', 30_000);
 
     const { id: shipmentId } = await shipment(orderId);
-    const dispatched = await call<Shipment>('POST', `${url('shipping-service')}/shipments/${shipmentId}/dispatch`, {
-      carrier: 'DHL',
-    });
+    const dispatched = await call<Shipment>(
+      'POST',
+      `${url('shipping-service')}/shipments/${shipmentId}/dispatch`,
+      { carrier: 'DHL' },
+      operator,
+    );
     expect(dispatched.status).toBe(200);
     expect(dispatched.body.trackingNumber).toMatch(/^DHL-/);
 
@@ -71,7 +85,12 @@ describe('order lifecycle across the three services', () => {
       `Your order ${orderId.slice(0, 8)} is on its way`,
     ]);
 
-    const late = await call<{ message: string }>('POST', `${url('order-service')}/orders/${orderId}/cancel`, {});
+    const late = await call<{ message: string }>(
+      'POST',
+      `${url('order-service')}/orders/${orderId}/cancel`,
+      {},
+      operator,
+    );
     expect(late.status).toBe(409);
   });
 
@@ -80,9 +99,12 @@ describe('order lifecycle across the three services', () => {
     const orderId = await place(email);
     await waitFor('shipment scheduled', async () => (await shipment(orderId))?.status === 'SCHEDULED', 30_000);
 
-    const cancelled = await call<Order>('POST', `${url('order-service')}/orders/${orderId}/cancel`, {
-      reason: 'changed my mind',
-    });
+    const cancelled = await call<Order>(
+      'POST',
+      `${url('order-service')}/orders/${orderId}/cancel`,
+      { reason: 'changed my mind' },
+      operator,
+    );
     expect(cancelled).toMatchObject({ status: 200, body: { status: 'CANCELLED' } });
     await waitFor('shipment cancelled', async () => (await shipment(orderId)).status === 'CANCELLED', 30_000);
 
@@ -90,6 +112,7 @@ describe('order lifecycle across the three services', () => {
       'POST',
       `${url('shipping-service')}/shipments/${(await shipment(orderId)).id}/dispatch`,
       {},
+      operator,
     );
     expect(refused.status).toBe(409);
     await waitFor(
@@ -161,7 +184,36 @@ describe('order lifecycle across the three services', () => {
     await waitFor('both emails', async () => (await mailsTo(email)).length === 2, 30_000);
     const s = await shipment(orderId);
     expect(s).toMatchObject({ orderId, status: 'CANCELLED' }); // the late placement scheduled nothing
-    const refused = await call('POST', `${url('shipping-service')}/shipments/${s.id}/dispatch`, {});
+    const refused = await call('POST', `${url('shipping-service')}/shipments/${s.id}/dispatch`, {}, operator);
     expect(refused.status).toBe(409);
+  });
+
+  it('refuses operator routes without the token (401) or with a wrong one (403), and logs neither token', async () => {
+    const orderId = await place(`e2e+${randomUUID()}@example.com`);
+    const wrong = { authorization: `Bearer wrong-${randomUUID()}` };
+    const routes: [string, string][] = [
+      ['GET', `${url('order-service')}/orders`],
+      ['POST', `${url('order-service')}/orders/${orderId}/cancel`],
+      ['GET', `${url('shipping-service')}/shipments`],
+      ['POST', `${url('shipping-service')}/shipments/${randomUUID()}/dispatch`],
+      ['GET', `${url('email-service')}/emails`],
+    ];
+    for (const [method, path] of routes) {
+      expect([method, path, (await call(method, path, method === 'POST' ? {} : undefined)).status]).toEqual([
+        method,
+        path,
+        401,
+      ]);
+      expect([method, path, (await call(method, path, method === 'POST' ? {} : undefined, wrong)).status]).toEqual([
+        method,
+        path,
+        403,
+      ]);
+    }
+    expect((await order(orderId)).status).toBe('PLACED'); // reading one order stays open; the cancel did nothing
+    await new Promise((r) => setTimeout(r, 500));
+    const logs = services.map((s) => readFileSync(s.logFile, 'utf8')).join('\n');
+    expect(logs).not.toContain(wrong.authorization.slice('Bearer '.length));
+    expect(logs).not.toContain(settings.operatorToken);
   });
 });

@@ -18,6 +18,7 @@ import {
   logDir,
   mailApiUrl,
   EventTap,
+  operatorAuthorization,
   serviceNames,
   serviceUrl,
   settings,
@@ -148,9 +149,16 @@ async function main() {
   }
   say('\n▶ running — try:');
   say(`  API docs        ${serviceUrl('order-service')}/docs`);
-  say(`  orders          curl -s ${serviceUrl('order-service')}/orders`);
-  say(`  shipments       curl -s ${serviceUrl('shipping-service')}/shipments`);
-  say(`  emails          curl -s ${serviceUrl('email-service')}/emails`);
+  // Listing is an operator action: the curl lines name the token's variable, never its value.
+  const auth = '-H "Authorization: Bearer $OPERATOR_TOKEN"';
+  say(`  orders          curl -s ${auth} ${serviceUrl('order-service')}/orders`);
+  say(`  shipments       curl -s ${auth} ${serviceUrl('shipping-service')}/shipments`);
+  say(`  emails          curl -s ${auth} ${serviceUrl('email-service')}/emails`);
+  say(
+    process.env.OPERATOR_TOKEN
+      ? '  OPERATOR_TOKEN  the one in your environment, which the services were started with'
+      : `  OPERATOR_TOKEN  export OPERATOR_TOKEN=${settings.operatorToken}  (the development default)`,
+  );
   say(`  mail received   ${mailApiUrl()}/`);
   say('  Ctrl-C stops everything the demo started; a service that dies meanwhile is restarted.');
 }
@@ -178,15 +186,19 @@ async function runScenario(): Promise<string[]> {
   say(' done');
 
   const shipment = await shipmentOf(orderIds[0]);
-  const dispatched = await post(`${serviceUrl('shipping-service')}/shipments/${shipment?.id}/dispatch`, {
-    carrier: 'DHL',
-  });
+  const dispatched = await post(
+    `${serviceUrl('shipping-service')}/shipments/${shipment?.id}/dispatch`,
+    { carrier: 'DHL' },
+    operatorAuthorization(),
+  );
   say(
     `  POST /shipments/${shipment?.id}/dispatch (ada) → ${dispatched.status}  tracking ${dispatched.body.trackingNumber}`,
   );
-  const cancelled = await post(`${serviceUrl('order-service')}/orders/${orderIds[1]}/cancel`, {
-    reason: 'changed my mind',
-  });
+  const cancelled = await post(
+    `${serviceUrl('order-service')}/orders/${orderIds[1]}/cancel`,
+    { reason: 'changed my mind' },
+    operatorAuthorization(),
+  );
   say(`  POST /orders/${orderIds[1]}/cancel (grace) → ${cancelled.status}`);
 
   process.stdout.write('  waiting for the emails…');
@@ -301,8 +313,9 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
+/** The demo's GETs are the operator's lists. */
 async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url);
+  const res = await fetch(url, { headers: operatorAuthorization() });
   if (!res.ok) throw new Error(`GET ${url} → ${res.status}`);
   return (await res.json()) as T;
 }

@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CreateInboxTable1764000000001 } from '@transactional-outbox/inbox';
 import { InboxHealthIndicator, InboxModule } from '@transactional-outbox/inbox/nest';
-import { HealthModule, LoggingModule, MetricsModule, postgresOptions } from '@shop/service-kit';
+import { HealthModule, LoggingModule, MetricsModule, OperatorAuthModule, postgresOptions } from '@shop/service-kit';
 import { EmailServiceConfig } from './config';
 import { CreateOutgoingEmails1764000000300 } from './migrations/1764000000300-create-outgoing-emails';
 import { AddSendLease1764000000301 } from './migrations/1764000000301-add-send-lease';
@@ -18,6 +18,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         LoggingModule.forRoot('email-service'),
+        OperatorAuthModule.forRoot(config.OPERATOR_TOKEN),
         TypeOrmModule.forRoot(
           postgresOptions(config, {
             entities: [OutgoingEmailRecord, OrderContactRecord],

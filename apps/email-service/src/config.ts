@@ -8,6 +8,8 @@ const schema = z
     // The inbox consumer's name on either broker: its Kafka group, or its RabbitMQ queues' suffix.
     KAFKA_CONSUMER_GROUP: z.string().min(1).default('email-service'),
     ...envSchemas.database,
+    // The bearer token of operator routes (listing, dispatching, cancelling): OperatorGuard.
+    ...envSchemas.operator,
     FAILPOINT: failpointSchema(['inbox-after-commit', 'email-after-send']),
     SMTP_HOST: z.string().min(1).default('127.0.0.1'),
     SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(1025),

@@ -14,6 +14,7 @@ import {
   LoggingModule,
   messagingFor,
   MetricsModule,
+  OperatorAuthModule,
   postgresOptions,
 } from '@shop/service-kit';
 import { OrderServiceConfig } from './config';
@@ -29,6 +30,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         LoggingModule.forRoot('order-service'),
+        OperatorAuthModule.forRoot(config.OPERATOR_TOKEN),
         TypeOrmModule.forRoot(
           postgresOptions(config, {
             entities: [OrderRecord, IdempotencyKeyRecord],

@@ -8,6 +8,8 @@ const schema = z
     // The inbox consumer's name on either broker: its Kafka group, or its RabbitMQ queues' suffix.
     KAFKA_CONSUMER_GROUP: z.string().min(1).default('order-service'),
     ...envSchemas.database,
+    // The bearer token of operator routes (listing, dispatching, cancelling): OperatorGuard.
+    ...envSchemas.operator,
     // polling | logical | debezium: how the outbox reaches the broker (see relayModeSchema).
     RELAY_MODE: relayModeSchema,
     // off: this process neither relays nor NOTIFYs (a benchmark's baseline).

@@ -13,6 +13,7 @@ import {
   LoggingModule,
   messagingFor,
   MetricsModule,
+  OperatorAuthModule,
   postgresOptions,
 } from '@shop/service-kit';
 import { ShippingServiceConfig } from './config';
@@ -27,6 +28,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         LoggingModule.forRoot('shipping-service'),
+        OperatorAuthModule.forRoot(config.OPERATOR_TOKEN),
         TypeOrmModule.forRoot(
           postgresOptions(config, {
             entities: [ShipmentRecord],

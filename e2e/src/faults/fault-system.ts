@@ -8,6 +8,7 @@ import {
   kafkaClient,
   killBroker,
   killRabbitmq,
+  operatorAuthorization,
   pauseBroker,
   pauseRabbitmq,
   rabbitmqUrl,
@@ -231,7 +232,7 @@ export class FaultSystem {
       try {
         const res = await fetch(`${live[i % live.length]}/orders/${id}/cancel`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...operatorAuthorization() },
           body: JSON.stringify({ reason: 'fault drill' }),
           signal: AbortSignal.timeout(10_000),
         });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fixtures, ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
 import { Admin } from 'kafkajs';
-import { readMailbox, waitFor } from '@shop/infra';
+import { operatorAuthorization, readMailbox, waitFor } from '@shop/infra';
 import { expectClean, FaultSystem, pendingOutbox, printFigures, queryDb, readAll } from './fault-system';
 import { deadLetterTopicFor } from '@transactional-outbox/inbox';
 
@@ -193,7 +193,9 @@ describe('fault matrix: replayed, duplicated, reordered and bad messages', () =>
     await waitFor(
       'shipment scheduled',
       async () => {
-        const res = await fetch(`${system.service('shipping-service').url}/shipments?orderId=${orderId}`);
+        const res = await fetch(`${system.service('shipping-service').url}/shipments?orderId=${orderId}`, {
+          headers: operatorAuthorization(),
+        });
         const [shipment] = (await res.json()) as { id: string; status: string }[];
         id = shipment?.status === 'SCHEDULED' ? shipment.id : '';
         return id !== '';
@@ -206,7 +208,7 @@ describe('fault matrix: replayed, duplicated, reordered and bad messages', () =>
   async function dispatch(shipmentId: string): Promise<void> {
     const res = await fetch(`${system.service('shipping-service').url}/shipments/${shipmentId}/dispatch`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...operatorAuthorization() },
       body: JSON.stringify({ carrier: 'DHL' }),
     });
     expect(res.status).toBe(200);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { operatorTokenSchema } from './operator-auth';
 
 export class ConfigError extends Error {
   constructor(issues: string[]) {
@@ -92,4 +93,6 @@ export const envSchemas = {
     DB_USER: z.string().min(1),
     DB_PASSWORD: z.string().min(1),
   },
+  /** OPERATOR_TOKEN: the bearer token OperatorGuard requires of operator routes. */
+  operator: operatorTokenSchema,
 };

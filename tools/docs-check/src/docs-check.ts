@@ -95,7 +95,8 @@ function shell(command: string, stdio: 'pipe' | ['ignore', number, number]): Chi
   // Its own process group, so that a timeout or Ctrl-C reaches everything it started.
   return spawn('bash', ['-eo', 'pipefail', '-c', localizePorts(command, ports)], {
     cwd: ROOT_DIR,
-    env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+    // OPERATOR_TOKEN: what the reader exported in chapter 1, the token the services run with.
+    env: { ...process.env, OPERATOR_TOKEN: settings.operatorToken, FORCE_COLOR: '0', NO_COLOR: '1' },
     stdio: stdio === 'pipe' ? ['ignore', 'pipe', 'pipe'] : stdio,
     detached: true,
   });

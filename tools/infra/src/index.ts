@@ -26,6 +26,7 @@ export {
   kafkaClient,
   kafkaEnv,
   mailApiUrl,
+  operatorAuthorization,
   rabbitmqUrl,
   ROOT_DIR,
   INFRA_DIR,

@@ -37,6 +37,7 @@ export function serviceEnv(name: ServiceName): NodeJS.ProcessEnv {
     DB_PASSWORD: db.password,
     SMTP_HOST: settings.host,
     SMTP_PORT: String(settings.smtp.port),
+    OPERATOR_TOKEN: settings.operatorToken,
     LOG_LEVEL: process.env.SERVICE_LOG_LEVEL ?? 'info',
   };
 }

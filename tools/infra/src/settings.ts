@@ -79,6 +79,11 @@ export const settings = {
     /** The `debezium` role's password: it logs in, streams the WAL and reads the outbox tables only. */
     debeziumPassword: process.env.DEBEZIUM_DB_PASSWORD ?? 'debezium_dev',
   },
+  /**
+   * The bearer token the services require for operator routes (listing, dispatching,
+   * cancelling); the demo, tests and tutorial send it.
+   */
+  operatorToken: process.env.OPERATOR_TOKEN ?? 'operator-dev-token-do-not-deploy',
   /** order-service listens on this port, shipping-service on the next, email-service on the one after. */
   servicePortBase: int('INFRA_SERVICE_PORT_BASE', 3001),
 } as const;
@@ -130,4 +135,6 @@ export const rabbitmqUrl = (): string => {
   const { user, password, port } = settings.rabbitmq;
   return `amqp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${settings.host}:${port}`;
 };
+/** The header an operator call carries: `fetch(url, { headers: operatorAuthorization() })`. */
+export const operatorAuthorization = () => ({ authorization: `Bearer ${settings.operatorToken}` });
 export const mailApiUrl = (): string => `http://${settings.host}:${settings.smtp.apiPort}`;

@@ -29,6 +29,7 @@ export async function createTestDatabase(prefix: string) {
       ...kafkaEnv('admin'),
       SMTP_HOST: settings.host,
       SMTP_PORT: String(settings.smtp.port),
+      OPERATOR_TOKEN: settings.operatorToken,
     },
     async drop() {
       const c = new Client(adminConnection('postgres'));

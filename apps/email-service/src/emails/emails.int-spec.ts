@@ -1,7 +1,7 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { createTestDatabase } from '@shop/infra';
+import { createTestDatabase, operatorAuthorization } from '@shop/infra';
 import { loadEmailServiceConfig } from '../config';
 import { createEmailServiceApp } from '../create-app';
 
@@ -30,7 +30,10 @@ describe('email-service HTTP (real PostgreSQL)', () => {
   });
 
   it('lists emails by order', async () => {
-    await request(app.getHttpServer()).get(`/emails?orderId=${randomUUID()}`).expect(200, []);
+    await request(app.getHttpServer())
+      .get(`/emails?orderId=${randomUUID()}`)
+      .set(operatorAuthorization())
+      .expect(200, []);
   });
 
   it.each([
@@ -38,7 +41,7 @@ describe('email-service HTTP (real PostgreSQL)', () => {
     ['bytes that are not UTF-8', 'orderId=%ED%A0%80', { field: 'orderId' }],
     ['an unknown parameter', 'orderId[a]=1', { field: '(body)', message: 'Unrecognized key: "orderId[a]"' }],
   ])('answers 400 saying what is wrong for a query string with %s', async (_name, query, error) => {
-    const res = await request(app.getHttpServer()).get(`/emails?${query}`).expect(400);
+    const res = await request(app.getHttpServer()).get(`/emails?${query}`).set(operatorAuthorization()).expect(400);
     expect(res.body).toMatchObject({ statusCode: 400, errors: [error] });
   });
 });

@@ -4,11 +4,12 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { fixtures, ORDER_EVENTS_TOPIC } from '@shop/contracts';
-import { createTestDatabase, kafkaClient, waitFor } from '@shop/infra';
+import { createTestDatabase, kafkaClient, operatorAuthorization, waitFor } from '@shop/infra';
 import { loadShippingServiceConfig } from '../config';
 import { createShippingServiceApp } from '../create-app';
 
 describe('shipping-service HTTP and inbox (real PostgreSQL and Kafka)', () => {
+  const operator = operatorAuthorization();
   const kafka = new Kafka({ clientId: 'shipping-it', ...kafkaClient(), logLevel: logLevel.NOTHING });
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let app: NestExpressApplication;
@@ -80,16 +81,20 @@ describe('shipping-service HTTP and inbox (real PostgreSQL and Kafka)', () => {
     ['a control character', 'D\u0007HL'],
   ])('refuses a carrier with %s: 400 naming it, the shipment stays scheduled, no event', async (_name, carrier) => {
     const id = await scheduledShipment();
-    const res = await request(app.getHttpServer()).post(`/shipments/${id}/dispatch`).send({ carrier }).expect(400);
+    const res = await request(app.getHttpServer())
+      .post(`/shipments/${id}/dispatch`)
+      .set(operator)
+      .send({ carrier })
+      .expect(400);
     expect(res.body).toMatchObject({ statusCode: 400, errors: [{ field: 'carrier' }] });
     expect(await state(id)).toEqual({ status: 'SCHEDULED', outbox: 0 });
   });
 
   it('takes a dispatch without a body (the carrier defaults), and refuses a bad query string', async () => {
     const unknown = randomUUID();
-    const res = await request(app.getHttpServer()).post(`/shipments/${unknown}/dispatch`).expect(404);
+    const res = await request(app.getHttpServer()).post(`/shipments/${unknown}/dispatch`).set(operator).expect(404);
     expect(res.body.message).toBe(`shipment ${unknown} not found`);
-    const bad = await request(app.getHttpServer()).get('/shipments?orderId=a%00b').expect(400);
+    const bad = await request(app.getHttpServer()).get('/shipments?orderId=a%00b').set(operator).expect(400);
     expect(bad.body.errors).toMatchObject([{ field: 'orderId' }]);
   });
 

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { ApiQueryFrom, ZodValidationPipe } from '@shop/service-kit';
+import { ApiQueryFrom, OperatorOnly, ZodValidationPipe } from '@shop/service-kit';
 import { OutgoingEmailRecord } from '../outgoing-email.record';
 
 const query = z.strictObject({ orderId: z.uuid().optional() });
@@ -14,6 +14,7 @@ export class ListEmailsHttpController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Get()
+  @OperatorOnly()
   @ApiOperation({ summary: 'List emails sent or about to be sent, newest first (at most 100)' })
   @ApiQueryFrom(query)
   async list(@Query(new ZodValidationPipe(query)) q: z.infer<typeof query>) {

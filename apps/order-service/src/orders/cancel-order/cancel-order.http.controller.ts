@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@ne
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { plainText } from '@shop/contracts';
-import { ApiBodyFrom, ZodValidationPipe } from '@shop/service-kit';
+import { ApiBodyFrom, OperatorOnly, ZodValidationPipe } from '@shop/service-kit';
 import { toOrderResponse } from '../order.response';
 import { CancelOrderService } from './cancel-order.service';
 
@@ -17,6 +17,7 @@ export class CancelOrderHttpController {
   constructor(private readonly cancelOrder: CancelOrderService) {}
 
   @Post(':id/cancel')
+  @OperatorOnly()
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel an order before its shipment is dispatched; publishes order.cancelled.v1' })
   @ApiBodyFrom(cancelOrderRequest)

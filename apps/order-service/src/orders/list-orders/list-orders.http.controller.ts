@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource, FindOptionsWhere } from 'typeorm';
 import { z } from 'zod';
 import { plainText } from '@shop/contracts';
-import { ApiQueryFrom, ZodValidationPipe } from '@shop/service-kit';
+import { ApiQueryFrom, OperatorOnly, ZodValidationPipe } from '@shop/service-kit';
 import { OrderRecord } from '../order.record';
 import { toOrderResponse } from '../order.response';
 
@@ -20,6 +20,7 @@ export class ListOrdersHttpController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Get()
+  @OperatorOnly()
   @ApiOperation({ summary: 'List orders, newest first' })
   @ApiQueryFrom(listOrdersQuery)
   async list(@Query(new ZodValidationPipe(listOrdersQuery)) q: z.infer<typeof listOrdersQuery>) {

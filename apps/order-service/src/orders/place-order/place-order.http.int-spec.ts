@@ -1,12 +1,13 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { createTestDatabase } from '@shop/infra';
+import { createTestDatabase, operatorAuthorization } from '@shop/infra';
 import { loadOrderServiceConfig } from '../../config';
 import { createOrderServiceApp } from '../../create-app';
 import { orderRequest } from '../../../test/order-request';
 
 const validBody = () => orderRequest();
+const operator = operatorAuthorization();
 
 describe('POST /orders and GET /orders/:id (real PostgreSQL)', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -238,23 +239,32 @@ describe('POST /orders and GET /orders/:id (real PostgreSQL)', () => {
         .expect(201);
       ids.push(res.body.id);
     }
-    await request(app.getHttpServer()).post(`/orders/${ids[0]}/cancel`).send({ reason: 'test' }).expect(200);
+    await request(app.getHttpServer())
+      .post(`/orders/${ids[0]}/cancel`)
+      .set(operator)
+      .send({ reason: 'test' })
+      .expect(200);
 
-    const page1 = await request(app.getHttpServer()).get(`/orders?customerId=${customerId}&limit=2`).expect(200);
+    const page1 = await request(app.getHttpServer())
+      .get(`/orders?customerId=${customerId}&limit=2`)
+      .set(operator)
+      .expect(200);
     expect(page1.body).toMatchObject({ total: 3, limit: 2, offset: 0 });
     expect(page1.body.items.map((o: { id: string }) => o.id)).toEqual([ids[2], ids[1]]);
     const page2 = await request(app.getHttpServer())
       .get(`/orders?customerId=${customerId}&limit=2&offset=2`)
+      .set(operator)
       .expect(200);
     expect(page2.body.items.map((o: { id: string }) => o.id)).toEqual([ids[0]]);
     const cancelled = await request(app.getHttpServer())
       .get(`/orders?customerId=${customerId}&status=CANCELLED`)
+      .set(operator)
       .expect(200);
     expect(cancelled.body.items.map((o: { id: string }) => o.id)).toEqual([ids[0]]);
 
-    const bad = await request(app.getHttpServer()).get('/orders?status=LOST&limit=1000').expect(400);
+    const bad = await request(app.getHttpServer()).get('/orders?status=LOST&limit=1000').set(operator).expect(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['limit', 'status']);
-    const nul = await request(app.getHttpServer()).get('/orders?customerId=a%00b').expect(400);
+    const nul = await request(app.getHttpServer()).get('/orders?customerId=a%00b').set(operator).expect(400);
     expect(fieldsOf(nul)).toEqual(['customerId']);
   });
 
@@ -262,6 +272,7 @@ describe('POST /orders and GET /orders/:id (real PostgreSQL)', () => {
     const placed = await request(app.getHttpServer()).post('/orders').send(validBody()).expect(201);
     const res = await request(app.getHttpServer())
       .post(`/orders/${placed.body.id}/cancel`)
+      .set(operator)
       .send({ reason: 'changed my mind' })
       .expect(200);
     expect(res.body).toMatchObject({ status: 'CANCELLED', cancelReason: 'changed my mind' });
@@ -269,14 +280,20 @@ describe('POST /orders and GET /orders/:id (real PostgreSQL)', () => {
       placed.body.id,
     ]);
     expect(types.map((r: { type: string }) => r.type)).toEqual(['order.placed.v1', 'order.cancelled.v1']);
-    await request(app.getHttpServer()).post(`/orders/${placed.body.id}/cancel`).send({}).expect(409);
-    await request(app.getHttpServer()).post('/orders/0f8fad5b-d9cb-469f-a165-70867728950e/cancel').send({}).expect(404);
+    await request(app.getHttpServer()).post(`/orders/${placed.body.id}/cancel`).set(operator).send({}).expect(409);
+    await request(app.getHttpServer())
+      .post('/orders/0f8fad5b-d9cb-469f-a165-70867728950e/cancel')
+      .set(operator)
+      .send({})
+      .expect(404);
     await request(app.getHttpServer())
       .post(`/orders/${placed.body.id}/cancel`)
+      .set(operator)
       .send({ reason: 'x'.repeat(500) })
       .expect(400);
     const nul = await request(app.getHttpServer())
       .post(`/orders/${placed.body.id}/cancel`)
+      .set(operator)
       .send({ reason: 'no\u0000' })
       .expect(400);
     expect(fieldsOf(nul)).toEqual(['reason']);
@@ -284,7 +301,7 @@ describe('POST /orders and GET /orders/:id (real PostgreSQL)', () => {
 
   it('cancels on a request without a body or content type (the body is optional), with the default reason', async () => {
     const placed = await request(app.getHttpServer()).post('/orders').send(validBody()).expect(201);
-    const res = await request(app.getHttpServer()).post(`/orders/${placed.body.id}/cancel`).expect(200);
+    const res = await request(app.getHttpServer()).post(`/orders/${placed.body.id}/cancel`).set(operator).expect(200);
     expect(res.body).toMatchObject({ status: 'CANCELLED', cancelReason: 'cancelled by the customer' });
   });
 

@@ -14,7 +14,7 @@ import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { Outbox } from '@transactional-outbox/outbox';
 import { plainText } from '@shop/contracts';
-import { ApiBodyFrom, ZodValidationPipe } from '@shop/service-kit';
+import { ApiBodyFrom, OperatorOnly, ZodValidationPipe } from '@shop/service-kit';
 import { dispatchShipment, ShipmentRuleError } from '../domain/shipment';
 import { toIntegrationEvent } from '../shipment-events.mapper';
 import { ShipmentRecord } from '../shipment.record';
@@ -32,6 +32,7 @@ export class DispatchShipmentHttpController {
 
   /** SCHEDULED → DISPATCHED with a tracking number; shipment.dispatched.v1 leaves through the outbox. */
   @Post(':id/dispatch')
+  @OperatorOnly()
   @HttpCode(200)
   @ApiOperation({ summary: 'Dispatch a scheduled shipment; publishes shipment.dispatched.v1 through the outbox' })
   @ApiBodyFrom(dispatchRequest)

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { ApiQueryFrom, ZodValidationPipe } from '@shop/service-kit';
+import { ApiQueryFrom, OperatorOnly, ZodValidationPipe } from '@shop/service-kit';
 import { ShipmentRecord } from '../shipment.record';
 
 const query = z.strictObject({ orderId: z.uuid().optional() });
@@ -13,6 +13,7 @@ export class ListShipmentsHttpController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Get()
+  @OperatorOnly()
   @ApiOperation({ summary: 'List shipments, newest first (at most 100)' })
   @ApiQueryFrom(query)
   list(@Query(new ZodValidationPipe(query)) q: z.infer<typeof query>) {
