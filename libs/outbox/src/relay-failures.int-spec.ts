@@ -1,8 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { ConfigResourceTypes } from 'kafkajs';
-import { kafkaBrokers, runTs, sleep, startBroker, stopBroker, waitFor } from '@shop/infra';
-import { event, idOf, kafka, useRelayTestBed } from '../test/relay-test-bed';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
+import {
+  deleteAcls,
+  ensureAcls,
+  kafkaBrokers,
+  kafkaClient,
+  runTs,
+  sleep,
+  startBroker,
+  stopBroker,
+  waitFor,
+} from '@shop/infra';
+import { event, idOf, kafka, nOf, useRelayTestBed } from '../test/relay-test-bed';
 import { runOutboxCli } from './cli/outbox-cli';
 import { outboxSql, PendingRow } from './index';
 
@@ -83,6 +93,43 @@ describe('OutboxRelay: refused records, leaders and crashes (real PostgreSQL and
     relay.wake();
     const xs = await reader.waitFor(2, (m) => String(m.key) === x);
     expect(xs.map(idOf)).toEqual([tooBig.id, afterBig.id]);
+  });
+
+  it('parks a row whose topic its Kafka user may not write, and publishes the rest', async () => {
+    const [allowed, denied] = [`relay-acl-it-${randomUUID()}`, `relay-acl-it-${randomUUID()}`];
+    const grant = {
+      user: 'order-service',
+      operation: 'WRITE',
+      resource: 'topic',
+      name: allowed,
+      pattern: 'literal',
+    } as const;
+    const kafkaAdmin = kafka.admin();
+    await kafkaAdmin.connect();
+    await kafkaAdmin.createTopics({ topics: [allowed, denied].map((topic) => ({ topic, numPartitions: 1 })) });
+    await ensureAcls(kafkaAdmin, [grant]);
+    const reader = await bed.newReader(allowed);
+    const [x, y] = [`x-${randomUUID()}`, `y-${randomUUID()}`];
+    const refused = { ...event(x, 1), aggregateType: 'denied' };
+    for (const e of [refused, event(y, 1), event(y, 2)]) await bed.commit([e]);
+
+    const relay = bed.newRelay(
+      {
+        topicFor: (type) => (type === 'denied' ? denied : allowed),
+        maxAttempts: 2,
+        retryBackoffMs: 20,
+        maxRetryBackoffMs: 50,
+      },
+      new Kafka({ ...kafkaClient('order-service'), logLevel: logLevel.NOTHING }),
+    );
+    await relay.start();
+    expect((await reader.waitFor(2, (m) => String(m.key) === y)).map(nOf)).toEqual([1, 2]);
+    await waitFor('the denied row parked', async () => (await bed.admin.listParked()).length === 1, 10_000);
+    const [parked] = await bed.admin.listParked();
+    expect(parked).toMatchObject({ id: refused.id, attempts: 2 });
+    expect(parked.last_error).toMatch(/Not authorized to access topics/);
+    await deleteAcls(kafkaAdmin, [grant]);
+    await kafkaAdmin.disconnect();
   });
 
   it('takes over from a leader that holds the lock but has gone silent', async () => {

@@ -32,6 +32,8 @@ export {
   INFRA_DIR,
 } from './settings';
 export { startNativeKafka, stopNativeKafka, signalKafka } from './native-kafka';
+export { ensureAcls, deleteAcls } from './kafka-acls';
+export type { AclGrant } from './kafka-acls';
 export {
   startConnect,
   stopConnect,

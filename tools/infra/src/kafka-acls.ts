@@ -34,18 +34,23 @@ export function readAcls(text = readFileSync(aclsFile, 'utf8')): AclGrant[] {
     });
 }
 
+const aclOf = (g: AclGrant) => ({
+  principal: `User:${g.user}`,
+  host: '*',
+  operation: AclOperationTypes[g.operation],
+  permissionType: AclPermissionTypes.ALLOW,
+  resourceType: g.resource === 'topic' ? AclResourceTypes.TOPIC : AclResourceTypes.GROUP,
+  resourceName: g.name,
+  resourcePatternType: g.pattern === 'literal' ? ResourcePatternTypes.LITERAL : ResourcePatternTypes.PREFIXED,
+});
+
 /** Creates the grants; creating one that exists is a no-op, so every `infra:up` may run it. */
 export async function ensureAcls(admin: Admin, grants = readAcls()): Promise<number> {
-  await admin.createAcls({
-    acl: grants.map((g) => ({
-      principal: `User:${g.user}`,
-      host: '*',
-      operation: AclOperationTypes[g.operation],
-      permissionType: AclPermissionTypes.ALLOW,
-      resourceType: g.resource === 'topic' ? AclResourceTypes.TOPIC : AclResourceTypes.GROUP,
-      resourceName: g.name,
-      resourcePatternType: g.pattern === 'literal' ? ResourcePatternTypes.LITERAL : ResourcePatternTypes.PREFIXED,
-    })),
-  });
+  await admin.createAcls({ acl: grants.map(aclOf) });
   return grants.length;
+}
+
+/** Removes grants a test made for itself. */
+export async function deleteAcls(admin: Admin, grants: AclGrant[]): Promise<void> {
+  await admin.deleteAcls({ filters: grants.map(aclOf) });
 }

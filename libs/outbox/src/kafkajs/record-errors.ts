@@ -11,6 +11,8 @@ const RECORD_ERRORS = new Set([
   'CORRUPT_MESSAGE',
   'INVALID_TOPIC_EXCEPTION',
   'INVALID_REQUIRED_ACKS',
+  // The producer's user may not write this topic (ACLs): rows for other topics keep flowing.
+  'TOPIC_AUTHORIZATION_FAILED',
 ]);
 
 /**
