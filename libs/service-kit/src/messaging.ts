@@ -12,6 +12,13 @@ export interface KafkaConsumerTuning {
 }
 
 /**
+ * On RabbitMQ the services declare nothing: infra (or a deploy step) declares the exchanges and
+ * queues with an admin user, and each service's user may only write its own exchange and dead
+ * letters and read its own queues (no `configure`: it could delete them).
+ */
+const PASSIVE = { declareTopology: false } as const;
+
+/**
  * The one place a service's outbox publisher and inbox broker are built for the broker its
  * configuration names. On RabbitMQ a topic is an exchange of the same name, and the inbox
  * reads its own queue `<exchange>.<consumer>` bound to it.
@@ -19,12 +26,12 @@ export interface KafkaConsumerTuning {
 export function messagingFor(config: BrokerConfig, clientId: string) {
   return {
     publisher(): OutboxPublisher {
-      if (config.BROKER === 'rabbitmq') return new RabbitMqPublisher(config.RABBITMQ_URL);
+      if (config.BROKER === 'rabbitmq') return new RabbitMqPublisher(config.RABBITMQ_URL, {}, PASSIVE);
       return new KafkaJsPublisher({ clientId, brokers: config.KAFKA_BROKERS });
     },
     inboxBroker(topics: readonly string[], kafka: KafkaConsumerTuning = {}): InboxBroker {
       if (config.BROKER === 'rabbitmq')
-        return new RabbitMqInboxBroker({ url: config.RABBITMQ_URL, exchanges: [...topics] });
+        return new RabbitMqInboxBroker({ url: config.RABBITMQ_URL, exchanges: [...topics], ...PASSIVE });
       return new KafkaInboxBroker({
         kafka: { clientId, brokers: config.KAFKA_BROKERS },
         topics: [...topics],

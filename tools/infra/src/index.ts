@@ -20,6 +20,7 @@ export {
 export type { InfraMode, InfraStatus, InfraUpOptions } from './infra';
 export { dropReplicationSlots } from './service-databases';
 export { settings, serviceDatabases, kafkaBrokers, mailApiUrl, rabbitmqUrl, ROOT_DIR, INFRA_DIR } from './settings';
+export type { RabbitmqServiceUser } from './settings';
 export { startNativeKafka, stopNativeKafka, signalKafka } from './native-kafka';
 export {
   startConnect,
