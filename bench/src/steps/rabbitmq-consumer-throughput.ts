@@ -113,6 +113,6 @@ export async function rabbitmqConsumerThroughput(count: number): Promise<ResultR
   } finally {
     await db.drop();
     const queues = topologies.flatMap((t) => [t.queue, t.deadLetterQueue]);
-    await removeRabbitmq([exchange], queues);
+    await removeRabbitmq([exchange, ...topologies.map((t) => t.deadLetterQueue)], queues);
   }
 }

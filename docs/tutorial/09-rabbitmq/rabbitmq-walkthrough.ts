@@ -224,6 +224,7 @@ async function main(): Promise<void> {
   // Leave no queue behind to collect what later runs (or the demo) publish to this exchange.
   await channel.deleteQueue(topology.queue);
   await channel.deleteQueue(topology.deadLetterQueue);
+  await channel.deleteExchange(topology.deadLetterQueue);
   await amqp.close();
   await dataSource.destroy();
   say(`inbox stats: ${JSON.stringify(inbox.stats)}`);

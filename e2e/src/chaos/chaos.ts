@@ -67,7 +67,7 @@ async function main() {
   const orderEnv =
     broker === 'kafka'
       ? { KAFKA_BROKERS: `${settings.host}:${proxy.listenPort}` }
-      : { RABBITMQ_URL: proxied(rabbitmqUrl()) };
+      : { RABBITMQ_URL: proxied(rabbitmqUrl('order-service')) };
   await system.view.open?.();
   await Promise.all([
     system.start('order-service', orderEnv),

@@ -163,6 +163,7 @@ export class RabbitMqView implements BrokerView {
         const tap = this.tapOf(exchange);
         await channel.deleteQueue(tap.queue);
         await channel.deleteQueue(tap.deadLetterQueue);
+        await channel.deleteExchange(tap.deadLetterQueue);
       }
     }).catch(() => undefined);
   }

@@ -97,8 +97,13 @@ export class FaultSystem {
     } else {
       this.view = new RabbitMqView(SUBSCRIPTIONS, this.run);
       this.brokerControl = { kill: killRabbitmq, start: startRabbitmq, pause: pauseRabbitmq, resume: resumeRabbitmq };
-      this.baseEnv = { BROKER: 'rabbitmq', RABBITMQ_URL: rabbitmqUrl(), ...relayEnv };
+      this.baseEnv = { BROKER: 'rabbitmq', ...relayEnv };
     }
+  }
+
+  /** On RabbitMQ each service logs in as its own user, with only its own permissions. */
+  private envOf(name: ServiceName): NodeJS.ProcessEnv {
+    return this.broker === 'rabbitmq' ? { ...this.baseEnv, RABBITMQ_URL: rabbitmqUrl(name) } : this.baseEnv;
   }
 
   private get mode(): RelayMode {
@@ -121,14 +126,14 @@ export class FaultSystem {
     env: NodeJS.ProcessEnv = {},
     opts?: Parameters<typeof startService>[2],
   ): Promise<RunningService> {
-    const service = await startService(name, { ...this.baseEnv, ...env }, opts);
+    const service = await startService(name, { ...this.envOf(name), ...env }, opts);
     this.services.set(name, service);
     return service;
   }
 
   /** Another instance of a service, on its own port (10 × index above the usual one). */
   startReplica(name: ServiceName, index: number, env: NodeJS.ProcessEnv = {}): Promise<RunningService> {
-    return startService(name, { ...this.baseEnv, ...env, PORT: String(servicePort(name) + 10 * index) });
+    return startService(name, { ...this.envOf(name), ...env, PORT: String(servicePort(name) + 10 * index) });
   }
 
   /** Orders requested so far in this run, answered or not. */

@@ -11,6 +11,7 @@ export async function rabbitmqExchange(prefix: string) {
   let channel: Channel = await connection.createConfirmChannel();
   await channel.assertExchange(exchange, 'topic', { durable: true });
   const queues: string[] = [];
+  const deadLetterExchanges: string[] = [];
 
   const reopen = async () => {
     await connection.close().catch(() => undefined);
@@ -43,6 +44,7 @@ export async function rabbitmqExchange(prefix: string) {
       const topology = inboxQueueTopology(exchange, consumer);
       await declareInboxQueue(channel, topology, deliveryLimit);
       queues.push(topology.queue, topology.deadLetterQueue);
+      deadLetterExchanges.push(topology.deadLetterQueue);
       return topology;
     },
     /**
@@ -72,7 +74,7 @@ export async function rabbitmqExchange(prefix: string) {
     reopen,
     remove: async () => {
       for (const queue of queues) await channel.deleteQueue(queue).catch(() => undefined);
-      await channel.deleteExchange(exchange).catch(() => undefined);
+      for (const x of [exchange, ...deadLetterExchanges]) await channel.deleteExchange(x).catch(() => undefined);
       await connection.close().catch(() => undefined);
     },
   };

@@ -27,6 +27,13 @@ export const kafkaClientConfig = (config: KafkaBrokerConfig, clientId: string): 
 });
 
 /**
+ * On RabbitMQ the services declare nothing: infra (or a deploy step) declares the exchanges and
+ * queues with an admin user, and each service's user may only write its own exchange and dead
+ * letters and read its own queues (no `configure`: it could delete them).
+ */
+const PASSIVE = { declareTopology: false } as const;
+
+/**
  * The one place a service's outbox publisher and inbox broker are built for the broker its
  * configuration names. On RabbitMQ a topic is an exchange of the same name, and the inbox
  * reads its own queue `<exchange>.<consumer>` bound to it.
@@ -34,12 +41,12 @@ export const kafkaClientConfig = (config: KafkaBrokerConfig, clientId: string): 
 export function messagingFor(config: BrokerConfig, clientId: string) {
   return {
     publisher(): OutboxPublisher {
-      if (config.BROKER === 'rabbitmq') return new RabbitMqPublisher(config.RABBITMQ_URL);
+      if (config.BROKER === 'rabbitmq') return new RabbitMqPublisher(config.RABBITMQ_URL, {}, PASSIVE);
       return new KafkaJsPublisher(kafkaClientConfig(config, clientId));
     },
     inboxBroker(topics: readonly string[], kafka: KafkaConsumerTuning = {}): InboxBroker {
       if (config.BROKER === 'rabbitmq')
-        return new RabbitMqInboxBroker({ url: config.RABBITMQ_URL, exchanges: [...topics] });
+        return new RabbitMqInboxBroker({ url: config.RABBITMQ_URL, exchanges: [...topics], ...PASSIVE });
       return new KafkaInboxBroker({
         kafka: kafkaClientConfig(config, clientId),
         topics: [...topics],

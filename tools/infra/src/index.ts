@@ -31,6 +31,7 @@ export {
   ROOT_DIR,
   INFRA_DIR,
 } from './settings';
+export type { RabbitmqServiceUser } from './settings';
 export { startNativeKafka, stopNativeKafka, signalKafka } from './native-kafka';
 export { ensureAcls, deleteAcls } from './kafka-acls';
 export type { AclGrant } from './kafka-acls';

@@ -13,8 +13,10 @@ import {
 } from './native-kafka';
 import { smtpLog, smtpRunning, startNativeSmtp, stopNativeSmtp, mailStore } from './native-smtp';
 import {
+  ensureNativeRabbitmqUsers,
   killNativeRabbitmq,
   rabbitmqLog,
+  rabbitmqUsersEnv,
   rabbitmqRunning,
   signalRabbitmq,
   startNativeRabbitmq,
@@ -109,13 +111,23 @@ export async function infraUp(opts: InfraUpOptions = {}): Promise<{ started: str
   const kafka = await ensureKafka(mode);
   if (kafka.passwords.length > 0) log(`kafka passwords set: ${kafka.passwords.join(', ')}`);
   if (kafka.topics.length > 0) log(`topics created: ${kafka.topics.join(', ')}`);
-  // The relay's messages to an exchange without the consumers' queues would be refused.
-  if (rabbitmq) log(`rabbitmq queues declared: ${(await ensureInboxQueues()).length}`);
+  if (rabbitmq) {
+    log(ensureRabbitmqUsers(mode));
+    // The relay's messages to an exchange without the consumers' queues would be refused.
+    log(`rabbitmq queues declared: ${(await ensureInboxQueues()).length}`);
+  }
   if (opts.smokeTest) {
     const ms = await kafkaSmokeTest();
     log(`kafka smoke test (produce, consume, consumer-group commit): ok in ${ms} ms`);
   }
   return { started, mode };
+}
+
+/** infra/rabbitmq/users.sh on the node: natively, or in compose's one-shot rabbitmq-init. */
+function ensureRabbitmqUsers(mode: InfraMode): string {
+  if (mode === 'native') return ensureNativeRabbitmqUsers();
+  const env = { ...process.env, ...rabbitmqUsersEnv() };
+  return run('docker', [...compose(true), 'run', '--rm', 'rabbitmq-init'], { env }).trim();
 }
 
 export async function infraDown(): Promise<void> {
@@ -140,7 +152,7 @@ export function describeEndpoints(opts: { rabbitmq?: boolean } = {}): string[] {
     `kafka     ${host}:${kafka.port}${native ? `   log: ${kafkaLog}` : ''}`,
     `smtp      ${host}:${smtp.port}    mail API/UI: http://${host}:${smtp.apiPort}${native ? `   store: ${mailStore}` : ''}`,
     ...(rabbitmqRequested(opts)
-      ? [`rabbitmq  ${host}:${rabbitmq.port}   user ${rabbitmq.user}${native ? `   log: ${rabbitmqLog}` : ''}`]
+      ? [`rabbitmq  ${host}:${rabbitmq.port}   admin ${rabbitmq.adminUser}${native ? `   log: ${rabbitmqLog}` : ''}`]
       : []),
   ];
 }

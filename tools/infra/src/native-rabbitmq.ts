@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { INFRA_DIR, ROOT_DIR, settings } from './settings';
+import { INFRA_DIR, rabbitmqServiceUsers, ROOT_DIR, settings } from './settings';
 import { InfraError, portOpen, run, signal, stopProcess } from './process-utils';
 
 /** Debian's scripts, called directly: the /usr/sbin wrappers switch to the system user and its cookie. */
@@ -40,8 +40,8 @@ function writeConfig(): void {
   const config = template
     .replaceAll('@HOST@', host)
     .replaceAll('@PORT@', String(rabbitmq.port))
-    .replaceAll('@USER@', rabbitmq.user)
-    .replaceAll('@PASSWORD@', rabbitmq.password);
+    .replaceAll('@ADMIN_USER@', rabbitmq.adminUser)
+    .replaceAll('@ADMIN_PASSWORD@', rabbitmq.adminPassword);
   writeFileSync(configFile, config);
   writeFileSync(join(base, 'enabled_plugins'), '[].\n');
 }
@@ -67,6 +67,20 @@ export async function startNativeRabbitmq(): Promise<void> {
   } catch (err) {
     throw new InfraError(`RabbitMQ did not start: ${(err as Error).message.trim()}; see ${rabbitmqLog}`);
   }
+}
+
+/** The passwords infra/rabbitmq/users.sh sets, from tools/infra's settings. */
+export const rabbitmqUsersEnv = (): NodeJS.ProcessEnv => ({
+  INFRA_RABBITMQ_PASSWORD: settings.rabbitmq.adminPassword,
+  ORDER_RABBITMQ_PASSWORD: rabbitmqServiceUsers['order-service'],
+  SHIPPING_RABBITMQ_PASSWORD: rabbitmqServiceUsers['shipping-service'],
+  EMAIL_RABBITMQ_PASSWORD: rabbitmqServiceUsers['email-service'],
+});
+
+/** Creates or updates the users and their permissions on the running node (each `infra:up`). */
+export function ensureNativeRabbitmqUsers(): string {
+  const env = { ...nodeEnv(), ...rabbitmqUsersEnv(), RABBITMQCTL: `${join(binDir, 'rabbitmqctl')} -n ${nodeName()}` };
+  return run('sh', [join(projectRabbitmqDir, 'users.sh')], { env }).trim();
 }
 
 export async function stopNativeRabbitmq(): Promise<void> {

@@ -12,8 +12,9 @@ export interface InboxQueue {
  * The inbox's RabbitMQ topology (`inboxQueueTopology`, `declareInboxQueue` in
  * libs/inbox/src/rabbitmq/topology.ts), restated: tools/infra cannot import the inbox, whose
  * integration tests import tools/infra. It cannot drift unnoticed: RabbitMQ refuses to
- * redeclare a queue with other arguments, which the inboxes do at start (the RabbitMQ e2e run
- * fails), and e2e/src/rabbitmq-topology.e2e-spec.ts compares the names.
+ * redeclare a queue with other arguments, which libs/inbox's RabbitMqInboxBroker integration
+ * test does with `declareInboxQueue` (the services declare nothing: their users may not), and
+ * e2e/src/rabbitmq-topology.e2e-spec.ts compares the names.
  */
 export const inboxQueue = (exchange: string, consumer: string): InboxQueue => ({
   exchange,
@@ -25,7 +26,10 @@ const DELIVERY_LIMIT = 20;
 
 async function declareInboxQueue(channel: Channel, { exchange, queue, deadLetterQueue }: InboxQueue) {
   await channel.assertExchange(exchange, 'topic', { durable: true });
+  // The inbox publishes its dead letters to an exchange named as the queue (no default exchange).
+  await channel.assertExchange(deadLetterQueue, 'fanout', { durable: true });
   await channel.assertQueue(deadLetterQueue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  await channel.bindQueue(deadLetterQueue, deadLetterQueue, '');
   await channel.assertQueue(queue, {
     durable: true,
     arguments: {

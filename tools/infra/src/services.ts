@@ -29,7 +29,7 @@ export function serviceEnv(name: ServiceName): NodeJS.ProcessEnv {
     HOST: settings.host,
     BROKER: settings.broker,
     ...kafkaEnv(name),
-    ...(settings.broker === 'rabbitmq' ? { RABBITMQ_URL: rabbitmqUrl() } : {}),
+    ...(settings.broker === 'rabbitmq' ? { RABBITMQ_URL: rabbitmqUrl(name) } : {}),
     DB_HOST: settings.host,
     DB_PORT: String(settings.postgres.port),
     DB_NAME: db.database,

@@ -66,8 +66,9 @@ export const settings = {
     port: int('INFRA_RABBITMQ_PORT', 5682),
     /** Erlang distribution (rabbitmqctl talks to the node through it); native mode only. */
     distPort: int('INFRA_RABBITMQ_DIST_PORT', 25682),
-    user: 'outbox',
-    password: process.env.INFRA_RABBITMQ_PASSWORD ?? 'outbox_dev',
+    /** Infra and tests only (tag administrator): declares the topology; never given to a service. */
+    adminUser: 'outbox-admin',
+    adminPassword: process.env.INFRA_RABBITMQ_PASSWORD ?? 'outbox_admin_dev',
   },
   smtp: {
     port: int('INFRA_SMTP_PORT', 1025),
@@ -115,6 +116,17 @@ export const serviceDatabases = [
   },
 ] as const;
 
+/**
+ * One RabbitMQ user per service, named after it; its permissions are in
+ * infra/rabbitmq/users.sh (its own exchange and queues only, see there).
+ */
+export const rabbitmqServiceUsers = {
+  'order-service': process.env.ORDER_RABBITMQ_PASSWORD ?? 'order_service_dev',
+  'shipping-service': process.env.SHIPPING_RABBITMQ_PASSWORD ?? 'shipping_service_dev',
+  'email-service': process.env.EMAIL_RABBITMQ_PASSWORD ?? 'email_service_dev',
+} as const;
+export type RabbitmqServiceUser = keyof typeof rabbitmqServiceUsers;
+
 export const kafkaBrokers = (): string[] => [`${settings.host}:${settings.kafka.port}`];
 
 export type KafkaUser = keyof typeof settings.kafka.users;
@@ -131,8 +143,11 @@ export const kafkaEnv = (user: KafkaUser, brokers = kafkaBrokers()): NodeJS.Proc
   KAFKA_SASL_USERNAME: user,
   KAFKA_SASL_PASSWORD: settings.kafka.users[user],
 });
-export const rabbitmqUrl = (): string => {
-  const { user, password, port } = settings.rabbitmq;
+
+/** The admin user's URL (infra, tests, tools), or a service user's. */
+export const rabbitmqUrl = (service?: RabbitmqServiceUser): string => {
+  const { adminUser, adminPassword, port } = settings.rabbitmq;
+  const [user, password] = service ? [service, rabbitmqServiceUsers[service]] : [adminUser, adminPassword];
   return `amqp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${settings.host}:${port}`;
 };
 /** The header an operator call carries: `fetch(url, { headers: operatorAuthorization() })`. */

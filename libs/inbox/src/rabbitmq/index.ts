@@ -4,5 +4,5 @@ export type { RabbitMqInboxBrokerOptions } from './rabbitmq-inbox-broker';
 export { RabbitMqInboxSource } from './rabbitmq-inbox-source';
 export type { RabbitMqInboxSourceOptions } from './rabbitmq-inbox-source';
 export { RabbitMqDeadLetterSink } from './rabbitmq-dead-letter-sink';
-export { declareInboxQueue, defaultQueueFor, inboxQueueTopology } from './topology';
+export { declareDeadLetterQueue, declareInboxQueue, defaultQueueFor, inboxQueueTopology } from './topology';
 export type { InboxQueueSettings, InboxQueueTopology } from './topology';

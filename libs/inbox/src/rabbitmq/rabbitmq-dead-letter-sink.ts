@@ -1,38 +1,44 @@
 import { ChannelModel, ConfirmChannel } from 'amqplib';
 import { DeadLetterRecord, DeadLetterSink } from '../ports';
 import { AmqpUrl, openConnection } from './connection';
-import { QUORUM } from './topology';
+import { declareDeadLetterQueue } from './topology';
 
 interface Session {
   readonly connection: ChannelModel;
   readonly channel: ConfirmChannel;
+  /** Dead-letter queues declared on this connection. */
   readonly queues: Set<string>;
   lost: boolean;
 }
 
 /**
  * The dead-letter port on RabbitMQ: each record goes to a quorum queue named by the inbox
- * (`<queue>.dlt`) through the default exchange, persistent, and counts as sent only once the
- * broker confirmed it. After a failed send the next one connects again.
+ * (`<queue>.dlt`) through the fanout exchange of the same name (`declareDeadLetterQueue`),
+ * persistent, and counts as sent only once the broker confirmed it. After a failed send the
+ * next one connects again. With `declareTopology: false` it declares nothing: the user needs
+ * only `write` on the dead-letter exchange.
  */
 export class RabbitMqDeadLetterSink implements DeadLetterSink {
   private session?: Promise<Session>;
 
-  constructor(private readonly url: AmqpUrl) {}
+  constructor(
+    private readonly url: AmqpUrl,
+    private readonly options: { declareTopology?: boolean } = {},
+  ) {}
 
   async send(queue: string, record: DeadLetterRecord): Promise<void> {
     const opening = (this.session ??= this.connect());
     try {
       const session = await opening;
       if (session.lost) throw new Error('the connection to RabbitMQ was lost');
-      if (!session.queues.has(queue)) {
-        await session.channel.assertQueue(queue, QUORUM);
+      if (this.options.declareTopology !== false && !session.queues.has(queue)) {
+        await declareDeadLetterQueue(session.channel, queue);
         session.queues.add(queue);
       }
       const id = record.headers.id;
       await new Promise<void>((resolve, reject) =>
         session.channel.publish(
-          '',
+          queue,
           queue,
           record.value ?? Buffer.alloc(0),
           {

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { killRabbitmq, rabbitmqUrl, runTs, sleep, startRabbitmq, waitFor } from '@shop/infra';
+import { connect } from 'amqplib';
+import { inboxQueues, killRabbitmq, rabbitmqUrl, runTs, sleep, startRabbitmq, waitFor } from '@shop/infra';
 import { envelope, inboxFixture } from '../../test/inbox-fixture';
 import { rabbitmqExchange } from '../../test/rabbitmq-fixture';
 import { DLT_HEADERS } from '../dead-letter';
 import { RabbitMqInboxBroker, RabbitMqInboxBrokerOptions } from './rabbitmq-inbox-broker';
+import { declareInboxQueue } from './topology';
 
 describe('RabbitMqInboxBroker (real PostgreSQL and RabbitMQ)', () => {
   const f = inboxFixture('inbox-rabbitmq-it');
@@ -179,6 +181,21 @@ describe('quorum queue redelivery (the order the inbox relies on)', () => {
       expect(again.map((m) => m.properties.messageId)).toEqual(events.map((e) => e.id));
     } finally {
       await x.remove();
+    }
+  });
+});
+
+describe('the services’ topology tools/infra declares (it restates declareInboxQueue)', () => {
+  it('is what declareInboxQueue declares: redeclaring it as the inbox would is accepted', async () => {
+    // The services declare nothing (their users may not), so only this catches a drift: the
+    // broker refuses a redeclaration with other arguments or another exchange type.
+    const connection = await connect(rabbitmqUrl());
+    try {
+      const channel = await connection.createChannel();
+      for (const topology of inboxQueues()) await declareInboxQueue(channel, topology);
+      expect(inboxQueues()).toHaveLength(4);
+    } finally {
+      await connection.close();
     }
   });
 });

@@ -14,6 +14,6 @@ export class RabbitMqInboxBroker implements InboxBroker {
 
   constructor(options: RabbitMqInboxBrokerOptions) {
     this.source = new RabbitMqInboxSource(options);
-    this.deadLetters = new RabbitMqDeadLetterSink(options.url);
+    this.deadLetters = new RabbitMqDeadLetterSink(options.url, { declareTopology: options.declareTopology });
   }
 }

@@ -152,7 +152,8 @@ export class RabbitMqInboxSource implements InboxSource {
         const channel = await connection.createChannel();
         channel.on('error', end);
         channel.on('close', end);
-        await declareInboxQueue(channel, topology, this.options.deliveryLimit);
+        if (this.options.declareTopology !== false)
+          await declareInboxQueue(channel, topology, this.options.deliveryLimit);
         await channel.prefetch(this.options.prefetch ?? 100);
         const consumer: QueueConsumer = { topology, channel, buffer: [], draining: false };
         session.consumers.push(consumer);

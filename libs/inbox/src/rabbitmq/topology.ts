@@ -17,6 +17,13 @@ export interface InboxQueueSettings {
   deadLetterQueueFor?: (queue: string) => string;
   /** Deliveries of one message (crashes, lost connections) before the broker dead-letters it. Default 20. */
   deliveryLimit?: number;
+  /**
+   * `false`: the queues, their bindings and dead-letter exchanges were declared beforehand (by
+   * a deploy step with an admin user, as `declareInboxQueue` does), so the consumer's user
+   * needs no `configure` permission; a missing queue then fails the start (NOT_FOUND) and is
+   * retried. Default true: the consumer declares them at each start.
+   */
+  declareTopology?: boolean;
 }
 
 export const defaultQueueFor = (exchange: string, consumer: string): string => `${exchange}.${consumer}`;
@@ -30,8 +37,19 @@ export function inboxQueueTopology(exchange: string, consumer: string, settings:
 export const QUORUM = { durable: true, arguments: { 'x-queue-type': 'quorum' } } as const;
 
 /**
+ * A dead-letter queue and a fanout exchange of the same name bound to it: the inbox publishes
+ * its dead letters to that exchange, never through the default exchange, so a consumer's user
+ * may write its own dead letters and nothing else (write on `amq.default` reaches every queue).
+ */
+export async function declareDeadLetterQueue(channel: Channel, name: string): Promise<void> {
+  await channel.assertExchange(name, 'fanout', { durable: true });
+  await channel.assertQueue(name, QUORUM);
+  await channel.bindQueue(name, name, '');
+}
+
+/**
  * Declares (idempotently) the exchange, the consumer's quorum queue bound to every routing key
- * of it, and its dead-letter queue. The queue is the subscription: messages published before it
+ * of it, and its dead-letter queue with its exchange. The queue is the subscription: messages published before it
  * exists are not kept for it, so declare it before producers publish (infra does, as does
  * `start`).
  *
@@ -47,7 +65,7 @@ export async function declareInboxQueue(
   deliveryLimit = 20,
 ): Promise<void> {
   await channel.assertExchange(topology.exchange, 'topic', { durable: true });
-  await channel.assertQueue(topology.deadLetterQueue, QUORUM);
+  await declareDeadLetterQueue(channel, topology.deadLetterQueue);
   await channel.assertQueue(topology.queue, {
     durable: true,
     arguments: {

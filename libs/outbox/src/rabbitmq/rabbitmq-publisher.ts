@@ -32,11 +32,15 @@ export class RabbitMqPublisher implements OutboxPublisher {
 
   /**
    * `url`: an AMQP URL or amqplib's connect options, heartbeats every 5 s unless they say;
-   * `socketOptions`: amqplib's, with a 10 s connect timeout unless they say.
+   * `socketOptions`: amqplib's, with a 10 s connect timeout unless they say;
+   * `declareTopology: false`: the exchanges were declared beforehand (a deploy step with an
+   * admin user), so the relay's user needs only `write` on them, no `configure`; publishing to
+   * a missing one fails (NOT_FOUND) and is retried. Default true: asserted once per connection.
    */
   constructor(
     private readonly url: string | Options.Connect,
     private readonly socketOptions: SocketOptions = {},
+    private readonly options: { declareTopology?: boolean } = {},
   ) {}
 
   async publish(records: readonly OutboxRecord[]): Promise<readonly PublishResult[]> {
@@ -45,7 +49,7 @@ export class RabbitMqPublisher implements OutboxPublisher {
     try {
       session = await this.open();
       for (const exchange of new Set(records.map((r) => r.destination))) {
-        if (session.exchanges.has(exchange)) continue;
+        if (this.options.declareTopology === false || session.exchanges.has(exchange)) continue;
         await session.channel.assertExchange(exchange, 'topic', { durable: true });
         session.exchanges.add(exchange);
       }
