@@ -31,6 +31,7 @@ import {
   TappedMessage,
   waitFor,
 } from '@shop/infra';
+import { showTrustBoundaries } from './trust-boundaries';
 
 const say = (line = '') => console.log(line);
 const exitAfterTimeline = process.argv.includes('--exit');
@@ -136,6 +137,7 @@ async function main() {
     try {
       const orderIds = await runScenario();
       for (const [i, orderId] of orderIds.entries()) await printTimeline(orderId, customers[i].name, taps);
+      await showTrustBoundaries(say);
     } finally {
       await Promise.all([taps.orders.stop(), taps.shipments.stop()]);
     }
