@@ -6,15 +6,16 @@ const db = { DB_NAME: 'orders', DB_USER: 'u', DB_PASSWORD: 'p' };
 const kafkaUser = { KAFKA_SASL_USERNAME: 'order-service', KAFKA_SASL_PASSWORD: 'secret' };
 const validEnv = { KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9093', ...kafkaUser, ...db };
 
-const errorOf = (env: NodeJS.ProcessEnv): string => {
+const configErrorOf = (env: NodeJS.ProcessEnv, of: z.ZodType = schema): string => {
   try {
-    loadConfig(schema, env);
+    loadConfig(of, env);
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     return (err as Error).message;
   }
   throw new Error('the configuration was accepted');
 };
+const errorOf = (env: NodeJS.ProcessEnv) => configErrorOf(env);
 
 describe('loadConfig', () => {
   it('applies defaults and parses lists; the broker is Kafka unless BROKER says', () => {
@@ -50,5 +51,25 @@ describe('loadConfig', () => {
     expect(errorOf({ BROKER: 'rabbitmq', RABBITMQ_URL: 'http://127.0.0.1', ...db })).toContain('RABBITMQ_URL');
     expect(errorOf(db)).toContain('KAFKA_BROKERS: required when BROKER=kafka');
     expect(errorOf({ BROKER: 'nats', ...db })).toContain('BROKER: must be kafka or rabbitmq');
+  });
+});
+
+describe('OPERATOR_TOKEN (envSchemas.operator)', () => {
+  const TOKEN = 'a-test-operator-token-of-40-characters-xx';
+  const operator = z.object(envSchemas.operator);
+  const errorOf = (env: NodeJS.ProcessEnv) => configErrorOf(env, operator);
+
+  it('takes a token of 32 characters or more', () => {
+    expect(loadConfig(operator, { OPERATOR_TOKEN: TOKEN })).toEqual({ OPERATOR_TOKEN: TOKEN });
+  });
+
+  it('refuses a missing, short or unsendable token, naming the variable', () => {
+    expect(errorOf({})).toContain("OPERATOR_TOKEN: required: the operator's bearer token, at least 32 characters");
+    expect(errorOf({ OPERATOR_TOKEN: 'short' })).toContain('OPERATOR_TOKEN: must be at least 32 characters');
+    expect(errorOf({ OPERATOR_TOKEN: `${TOKEN} with spaces` })).toContain('OPERATOR_TOKEN: must be a bearer token');
+  });
+
+  it('never puts the refused value in the error', () => {
+    expect(errorOf({ OPERATOR_TOKEN: 'secret-but-short' })).not.toContain('secret-but-short');
   });
 });
