@@ -26,6 +26,12 @@ describe('event contracts', () => {
     expect(() => parseEventData(missing)).toThrow(/data\.contactEmail/);
   });
 
+  it('rejects an envelope whose aggregate type is not its contract’s', () => {
+    expect(() => parseEventData({ ...clone(), aggregateType: 'shipment' })).toThrow(
+      'aggregateType: must be "order" for order.placed.v1',
+    );
+  });
+
   it('rejects an envelope without an id', () => {
     const noId = clone();
     delete (noId as Partial<typeof fixture>).id;

@@ -5,6 +5,7 @@ import { ORDER_AGGREGATE, ORDER_EVENTS_TOPIC } from '../topics';
 
 export const orderCancelledV1 = defineEvent({
   type: 'order.cancelled.v1',
+  producer: 'order-service',
   topic: ORDER_EVENTS_TOPIC,
   aggregateType: ORDER_AGGREGATE,
   schema: z.object({

@@ -19,6 +19,7 @@ const cents = z.number().int().nonnegative().max(ORDER_LIMITS.maxTotalCents);
 
 export const orderPlacedV1 = defineEvent({
   type: 'order.placed.v1',
+  producer: 'order-service',
   topic: ORDER_EVENTS_TOPIC,
   aggregateType: ORDER_AGGREGATE,
   schema: z.object({

@@ -5,6 +5,7 @@ import { SHIPMENT_AGGREGATE, SHIPMENT_EVENTS_TOPIC } from '../topics';
 
 export const shipmentDispatchedV1 = defineEvent({
   type: 'shipment.dispatched.v1',
+  producer: 'shipping-service',
   topic: SHIPMENT_EVENTS_TOPIC,
   aggregateType: SHIPMENT_AGGREGATE,
   schema: z.object({
