@@ -29,5 +29,9 @@ export function parseEventData(envelope: unknown): unknown {
   if (!result.success) {
     throw new Error(result.error.issues.map((i) => `data.${i.path.join('.')}: ${i.message}`).join('; '));
   }
+  // The key and the handler's data must name the same aggregate.
+  if ((result.data as Record<string, unknown>)[contract.aggregateIdIn] !== parsed.aggregateId) {
+    throw new Error(`data.${contract.aggregateIdIn}: must be the envelope's aggregateId`);
+  }
   return result.data;
 }

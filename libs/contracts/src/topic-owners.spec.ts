@@ -44,7 +44,14 @@ describe('topic ownership', () => {
 
   it('refuses contracts that give one topic two producers', () => {
     const event = (type: string, producer: string) =>
-      defineEvent({ type, producer, topic: 'outbox.event.thing', aggregateType: 'thing', schema: z.object({}) });
+      defineEvent({
+        type,
+        producer,
+        topic: 'outbox.event.thing',
+        aggregateType: 'thing',
+        aggregateIdIn: 'thingId',
+        schema: z.object({ thingId: z.string() }),
+      });
     expect(() => topicOwnership([event('thing.made.v1', 'a-service'), event('thing.sold.v1', 'b-service')])).toThrow(
       'topic "outbox.event.thing" has two producers: a-service and b-service (thing.sold.v1)',
     );

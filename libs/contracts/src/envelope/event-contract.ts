@@ -7,6 +7,8 @@ export interface EventContract<TType extends string, TSchema extends z.ZodType> 
   readonly producer: string;
   readonly topic: string;
   readonly aggregateType: string;
+  /** The field of `data` that holds the aggregate's id: it must equal the envelope's `aggregateId`, the message key. */
+  readonly aggregateIdIn: keyof z.infer<TSchema> & string;
   readonly schema: TSchema;
 }
 

@@ -8,6 +8,7 @@ export const orderCancelledV1 = defineEvent({
   producer: 'order-service',
   topic: ORDER_EVENTS_TOPIC,
   aggregateType: ORDER_AGGREGATE,
+  aggregateIdIn: 'orderId',
   schema: z.object({
     orderId: z.uuid(),
     customerId: plainText.min(1).max(100),

@@ -22,6 +22,7 @@ export const orderPlacedV1 = defineEvent({
   producer: 'order-service',
   topic: ORDER_EVENTS_TOPIC,
   aggregateType: ORDER_AGGREGATE,
+  aggregateIdIn: 'orderId',
   schema: z.object({
     orderId: z.uuid(),
     customerId: plainText.min(1).max(100),

@@ -8,6 +8,7 @@ export const shipmentDispatchedV1 = defineEvent({
   producer: 'shipping-service',
   topic: SHIPMENT_EVENTS_TOPIC,
   aggregateType: SHIPMENT_AGGREGATE,
+  aggregateIdIn: 'shipmentId',
   schema: z.object({
     shipmentId: z.uuid(),
     orderId: z.uuid(),
