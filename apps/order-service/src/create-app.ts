@@ -1,6 +1,6 @@
 import { register } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { parseEventData, SUBSCRIPTIONS } from '@shop/contracts';
+import { eventsOn, parseEventData, SUBSCRIPTIONS } from '@shop/contracts';
 import { connectInbox, InboxHealthIndicator, InboxServer } from '@transactional-outbox/inbox/nest';
 import { InboxMetrics } from '@transactional-outbox/inbox/prometheus';
 import { createServiceApp, failpoint, messagingFor, serveApiDocs, ServiceAppOptions } from '@shop/service-kit';
@@ -15,6 +15,7 @@ export async function createOrderServiceApp(config: OrderServiceConfig, options:
     broker: messagingFor(config, 'order-service').inboxBroker(SUBSCRIPTIONS['order-service']),
     dataSource: app.get(DataSource),
     validate: parseEventData,
+    eventsOn, // a topic carries only its producer's event types
     metrics: InboxMetrics.for(register),
     hooks: { afterTransactionCommit: failpoint(config.FAILPOINT, 'inbox-after-commit') },
   });

@@ -1,6 +1,6 @@
 import { register } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { parseEventData, SUBSCRIPTIONS } from '@shop/contracts';
+import { eventsOn, parseEventData, SUBSCRIPTIONS } from '@shop/contracts';
 import { connectInbox, InboxHealthIndicator, InboxServer } from '@transactional-outbox/inbox/nest';
 import { InboxMetrics } from '@transactional-outbox/inbox/prometheus';
 import { createServiceApp, failpoint, messagingFor, serveApiDocs, ServiceAppOptions } from '@shop/service-kit';
@@ -18,6 +18,7 @@ export async function createShippingServiceApp(config: ShippingServiceConfig, op
     }),
     dataSource: app.get(DataSource),
     validate: parseEventData,
+    eventsOn, // a topic carries only its producer's event types
     metrics: InboxMetrics.for(register),
     hooks: { afterTransactionCommit: failpoint(config.FAILPOINT, 'inbox-after-commit') },
   });

@@ -21,7 +21,12 @@ async function fillQueues(exchange: string, count: number): Promise<void> {
     const confirms = await connection.createConfirmChannel();
     for (let i = 0; i < count; i++) {
       const event = orderPlacedEvent();
-      const headers = { id: event.id, type: event.type };
+      const headers = {
+        id: event.id,
+        type: event.type,
+        aggregateType: event.aggregateType,
+        aggregateId: event.aggregateId,
+      };
       confirms.publish(exchange, event.type, Buffer.from(JSON.stringify(event)), {
         persistent: true,
         mandatory: true,

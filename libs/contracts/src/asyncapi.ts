@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { eventEnvelopeSchema } from './envelope/event-envelope';
 import { eventContracts } from './event-registry';
+import { TOPIC_OWNERSHIP } from './topic-owners';
 
 /** The envelope of one event type, with its data schema in place of `unknown`. */
 export const envelopeSchemaOf = (type: string) => {
@@ -18,11 +19,19 @@ export const envelopeSchemaOf = (type: string) => {
  * copy (`asyncapi.json`) is kept in sync by a test; `npm run contracts:generate` rewrites it.
  */
 export function buildAsyncApi() {
-  const channels: Record<string, { address: string; messages: Record<string, { $ref: string }> }> = {};
+  const channels = Object.fromEntries(
+    [...TOPIC_OWNERSHIP].map(([topic, { producer, types }]) => [
+      topic,
+      {
+        address: topic,
+        description: `Written by ${producer} only. Consumers refuse any other event type on it.`,
+        'x-producer': producer,
+        messages: Object.fromEntries(types.map((type) => [type, { $ref: `#/components/messages/${type}` }])),
+      },
+    ]),
+  );
   const messages: Record<string, unknown> = {};
   for (const contract of eventContracts.values()) {
-    const channel = (channels[contract.topic] ??= { address: contract.topic, messages: {} });
-    channel.messages[contract.type] = { $ref: `#/components/messages/${contract.type}` };
     messages[contract.type] = {
       name: contract.type,
       contentType: 'application/json',
@@ -51,7 +60,9 @@ export function buildAsyncApi() {
     info: {
       title: 'Transactional outbox reference — events',
       version: '1.0.0',
-      description: 'Kafka key: aggregateId. Value: the envelope. Produced through the transactional outbox.',
+      description:
+        'Kafka key: aggregateId. Value: the envelope. Produced through the transactional outbox. ' +
+        'Consumers dead-letter an event whose key or id, type, aggregateType, aggregateId headers contradict its envelope.',
     },
     defaultContentType: 'application/json',
     channels,

@@ -26,6 +26,22 @@ describe('event contracts', () => {
     expect(() => parseEventData(missing)).toThrow(/data\.contactEmail/);
   });
 
+  it('rejects an envelope whose aggregate type is not its contract’s', () => {
+    expect(() => parseEventData({ ...clone(), aggregateType: 'shipment' })).toThrow(
+      'aggregateType: must be "order" for order.placed.v1',
+    );
+  });
+
+  it('rejects data about another aggregate than the envelope’s', () => {
+    expect(() => parseEventData({ ...clone(), aggregateId: '9c1e4f7a-2b3d-4c5e-8f90-a1b2c3d4e5f6' })).toThrow(
+      "data.orderId: must be the envelope's aggregateId",
+    );
+    const dispatched = JSON.parse(JSON.stringify(fixtures.shipmentDispatchedV1));
+    expect(() => parseEventData({ ...dispatched, aggregateId: dispatched.data.orderId })).toThrow(
+      "data.shipmentId: must be the envelope's aggregateId",
+    );
+  });
+
   it('rejects an envelope without an id', () => {
     const noId = clone();
     delete (noId as Partial<typeof fixture>).id;

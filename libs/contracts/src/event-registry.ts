@@ -22,9 +22,16 @@ export function parseEventData(envelope: unknown): unknown {
   const parsed = eventEnvelopeSchema.parse(envelope);
   const contract = eventContracts.get(parsed.type);
   if (!contract) throw new UnknownEventTypeError(parsed.type);
+  if (parsed.aggregateType !== contract.aggregateType) {
+    throw new Error(`aggregateType: must be "${contract.aggregateType}" for ${contract.type}`);
+  }
   const result = contract.schema.safeParse(parsed.data);
   if (!result.success) {
     throw new Error(result.error.issues.map((i) => `data.${i.path.join('.')}: ${i.message}`).join('; '));
+  }
+  // The key and the handler's data must name the same aggregate.
+  if ((result.data as Record<string, unknown>)[contract.aggregateIdIn] !== parsed.aggregateId) {
+    throw new Error(`data.${contract.aggregateIdIn}: must be the envelope's aggregateId`);
   }
   return result.data;
 }

@@ -7,5 +7,6 @@ export * from './orders/order-placed.v1';
 export * from './orders/order-cancelled.v1';
 export * from './shipments/shipment-dispatched.v1';
 export * from './event-registry';
+export * from './topic-owners';
 export * from './fixtures';
 export * from './asyncapi';

@@ -4,7 +4,7 @@ import { handleBatch } from './batch-handling';
 import { InboxHandler } from './inbox-options';
 import { inboxTable } from './inbox-table';
 import { Processing } from './message-handling';
-import { DeadLetterRecord, InboxMessage, MessageBatch } from './ports';
+import { DeadLetterRecord, InboxMessage, MessageBatch, MessageTransport } from './ports';
 
 /**
  * The handling policy against a stand-in database (the integration tests use the real
@@ -63,11 +63,12 @@ function fakeDatabase() {
   return { db, dataSource: { createQueryRunner, query } as unknown as DataSource };
 }
 
-const message = (offset: number, value: unknown): InboxMessage => ({
+const message = (offset: number, value: unknown, transport: Partial<MessageTransport> = {}): InboxMessage => ({
   key: null,
   value: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
   headers: {},
   position: { topic: 't', partition: 0, offset: String(offset) },
+  transport: { topic: 't', claims: [], ...transport },
 });
 const event = (n: number) => ({ id: randomUUID(), type: 'thing.v1', data: { n } });
 
@@ -133,6 +134,25 @@ describe('handleBatch', () => {
     expect(t.acks).toEqual(['1', '2', '3']);
     expect(t.deadLetters.map((d) => [d.headers['dlt-error'], d.headers['dlt-attempts']])).toEqual([
       ['message value is not JSON', '1'],
+    ]);
+  });
+
+  it('dead-letters a message its transport contradicts, or of a type its topic does not carry, unhandled', async () => {
+    const t = setUp(async () => undefined, {
+      eventsOn: (topic) => (topic === 't' ? { producer: 'thing-service', types: ['thing.v1'] } : undefined),
+    });
+    const forged = event(2);
+    await t.run([
+      message(0, event(1)),
+      message(1, forged, { claims: [{ field: 'id', from: 'header "id"', value: 'not-a-uuid' }] }),
+      message(2, event(3), { topic: 'other' }),
+      message(3, event(4)),
+    ]);
+    expect(t.handled).toEqual([1, 4]);
+    expect(t.acks).toEqual(['0', '1', '2', '3']);
+    expect(t.deadLetters.map((d) => d.headers['dlt-error'])).toEqual([
+      'the transport contradicts the envelope: header "id" is not the envelope\'s id',
+      'topic "other" carries no event type this consumer knows',
     ]);
   });
 

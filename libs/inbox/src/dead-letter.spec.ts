@@ -6,6 +6,7 @@ const message = (partition?: number): InboxMessage => ({
   value: Buffer.from('{"not":"json'),
   headers: { traceparent: '00-abc-def-01', 'x-origin': Buffer.from('test') },
   position: { topic: 'outbox.event.order', partition, offset: '42' },
+  transport: { topic: 'outbox.event.order', claims: [] },
 });
 
 describe('deadLetterTopicFor', () => {

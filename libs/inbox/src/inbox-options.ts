@@ -4,6 +4,7 @@ import { InboxEnvelope } from './inbox-envelope';
 import { InboxTableOptions } from './inbox-table';
 import { InboxLogger, InboxMetricsSink } from './observability';
 import { InboxBroker, MessagePosition } from './ports';
+import { TopicEvents } from './transport-check';
 
 /** What a handler gets besides its payload. */
 export interface InboxHandlerContext {
@@ -33,6 +34,13 @@ export interface InboxSettings {
    * `envelope.data` unchecked.
    */
   validate?: (envelope: InboxEnvelope) => unknown;
+  /**
+   * The event types a topic carries and the service that produces them, e.g. from the
+   * producers' contracts. A message whose type the topic it was published to does not carry
+   * (or from a topic it does not know) is dead-lettered before it is routed. Default: any
+   * type on any topic. The key and envelope headers are checked whatever this says.
+   */
+  eventsOn?: (topic: string) => TopicEvents | undefined;
   /** Handler attempts before a message is dead-lettered. Default 5. */
   maxAttempts?: number;
   /** First retry delay, doubled per attempt. Default 200 ms. */

@@ -39,6 +39,7 @@ export class Inbox {
       table: inboxTable(options.table),
       handlerFor: (type) => options.handlerFor(type),
       validate: options.validate,
+      eventsOn: options.eventsOn,
       hooks: options.hooks,
       metrics: options.metrics,
       logger: options.logger ?? consoleInboxLogger,

@@ -14,7 +14,11 @@ export type {
   MessageBatch,
   MessageHeaders,
   MessagePosition,
+  MessageTransport,
+  TransportClaim,
 } from './ports';
+export { headerClaims, verifyTransport } from './transport-check';
+export type { TopicEvents } from './transport-check';
 export type { InboxLogger, InboxMetricLabels, InboxMetricsSink, LagSource } from './observability';
 export { consoleInboxLogger } from './observability';
 export { decodeEnvelope } from './inbox-envelope';

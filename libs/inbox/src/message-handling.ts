@@ -8,6 +8,7 @@ import { InboxTable } from './inbox-table';
 import { Committed, ReadMessage, transact } from './inbox-transaction';
 import { InboxLogger, InboxMetricLabels, InboxMetricsSink } from './observability';
 import { InboxBroker, InboxMessage } from './ports';
+import { verifyTransport } from './transport-check';
 
 export interface InboxStats {
   processed: number;
@@ -23,6 +24,7 @@ export interface Processing {
   readonly table: InboxTable;
   readonly handlerFor: InboxOptions['handlerFor'];
   readonly validate?: InboxOptions['validate'];
+  readonly eventsOn?: InboxOptions['eventsOn'];
   readonly hooks?: InboxOptions['hooks'];
   readonly metrics?: InboxMetricsSink;
   readonly logger: InboxLogger;
@@ -41,9 +43,13 @@ const labels = (p: Processing, m: InboxMessage): InboxMetricLabels => ({
   topic: m.position.topic,
 });
 
-/** Decodes, routes and validates a message; throws PermanentMessageError when it never can be handled. */
+/**
+ * Decodes a message, checks it against its transport, routes and validates it; throws
+ * PermanentMessageError when it never can be handled.
+ */
 export function readMessage(p: Processing, message: InboxMessage): ReadMessage {
   const envelope = decodeEnvelope(message.value, p.maxMessageBytes);
+  verifyTransport(message.transport, envelope, p.eventsOn);
   const handler = p.handlerFor(envelope.type);
   if (!handler) throw new PermanentMessageError(`no handler for event type "${envelope.type}"`);
   try {

@@ -23,12 +23,34 @@ export interface MessagePosition {
   readonly offset: string;
 }
 
+/**
+ * One statement the transport makes about the envelope, e.g. "the record key says the
+ * aggregateId is …". The inbox dead-letters a message whose envelope contradicts one.
+ */
+export interface TransportClaim {
+  readonly field: 'id' | 'type' | 'aggregateType' | 'aggregateId';
+  /** Where the transport says it, as the dead-letter reason names it: `the record key`, `header "id"`. */
+  readonly from: string;
+  /** What it says; undefined when the producer must say it and did not (a Kafka record without a key). */
+  readonly value: string | undefined;
+}
+
+/** How the producer sent a message, as far as the broker tells; checked against the envelope. */
+export interface MessageTransport {
+  /** The topic the producer wrote: the Kafka topic, the RabbitMQ exchange (not the queue read). */
+  readonly topic: string;
+  /** What the key, headers and broker properties say of the envelope (see `headerClaims`). */
+  readonly claims: readonly TransportClaim[];
+}
+
 /** A message as the broker delivered it, untouched. */
 export interface InboxMessage {
+  /** The message key; null where there is none (always on RabbitMQ, which has no key). */
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly headers: MessageHeaders;
   readonly position: MessagePosition;
+  readonly transport: MessageTransport;
 }
 
 /** Messages of one unit of order (a partition, a queue), in that order. */

@@ -25,17 +25,22 @@ export async function rabbitmqExchange(prefix: string) {
     get channel() {
       return channel;
     },
-    /** Publishes each value as the outbox would (routing key = type, message id = envelope id), confirmed. */
+    /** Publishes each value as the outbox would (routing key = type, message id = envelope id, headers), confirmed. */
     publish: async (...values: (string | Buffer)[]) => {
       for (const value of values) {
         let type = 'unknown';
         let id: string | undefined;
+        let aggregateId: string | undefined;
         try {
-          ({ type, id } = JSON.parse(value.toString()));
+          ({ type, id, aggregateId } = JSON.parse(value.toString()));
         } catch {
           // not JSON: published as it is, a poison message
         }
-        channel.publish(exchange, type, Buffer.from(value), { persistent: true, messageId: id, headers: { id, type } });
+        channel.publish(exchange, type, Buffer.from(value), {
+          persistent: true,
+          messageId: id,
+          headers: { id, type, aggregateId },
+        });
       }
       await (channel as unknown as { waitForConfirms(): Promise<void> }).waitForConfirms();
     },

@@ -62,12 +62,13 @@ export async function tapDeadLetters(topic: string, consumers: readonly string[]
 
 /**
  * Publishes messages to a topic as the relay does on the broker of this run (or the one
- * named): Kafka with the key, RabbitMQ to the exchange with the event type as routing key;
+ * named): Kafka with the key, RabbitMQ (which has none: the `aggregateId` header stands for it)
+ * to the exchange with the `type` header as routing key and the `id` header as message id;
  * each confirmed.
  */
 export async function publishToTopic(
   topic: string,
-  messages: { key: string; value: Buffer | string; headers: Record<string, string> }[],
+  messages: { key: string | null; value: Buffer | string; headers: Record<string, string> }[],
   broker = settings.broker,
 ): Promise<void> {
   if (broker === 'kafka') {

@@ -5,8 +5,10 @@ import { ORDER_AGGREGATE, ORDER_EVENTS_TOPIC } from '../topics';
 
 export const orderCancelledV1 = defineEvent({
   type: 'order.cancelled.v1',
+  producer: 'order-service',
   topic: ORDER_EVENTS_TOPIC,
   aggregateType: ORDER_AGGREGATE,
+  aggregateIdIn: 'orderId',
   schema: z.object({
     orderId: z.uuid(),
     customerId: plainText.min(1).max(100),

@@ -19,8 +19,10 @@ const cents = z.number().int().nonnegative().max(ORDER_LIMITS.maxTotalCents);
 
 export const orderPlacedV1 = defineEvent({
   type: 'order.placed.v1',
+  producer: 'order-service',
   topic: ORDER_EVENTS_TOPIC,
   aggregateType: ORDER_AGGREGATE,
+  aggregateIdIn: 'orderId',
   schema: z.object({
     orderId: z.uuid(),
     customerId: plainText.min(1).max(100),

@@ -5,8 +5,10 @@ import { SHIPMENT_AGGREGATE, SHIPMENT_EVENTS_TOPIC } from '../topics';
 
 export const shipmentDispatchedV1 = defineEvent({
   type: 'shipment.dispatched.v1',
+  producer: 'shipping-service',
   topic: SHIPMENT_EVENTS_TOPIC,
   aggregateType: SHIPMENT_AGGREGATE,
+  aggregateIdIn: 'shipmentId',
   schema: z.object({
     shipmentId: z.uuid(),
     orderId: z.uuid(),

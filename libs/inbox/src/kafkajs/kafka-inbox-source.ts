@@ -1,7 +1,8 @@
 import { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { backoffMs, sleep } from '../backoff';
 import { errorMessage } from '../inbox-errors';
-import { InboxMessage, InboxSource, InboxSubscriber, MessageBatch } from '../ports';
+import { InboxMessage, InboxSource, InboxSubscriber, MessageBatch, MessageHeaders } from '../ports';
+import { headerClaims } from '../transport-check';
 import { readLag } from './kafka-lag';
 
 export interface KafkaInboxSourceOptions {
@@ -175,6 +176,7 @@ function toBatch({
     value: m.value,
     headers: m.headers ?? {},
     position: { topic, partition, offset: m.offset },
+    transport: { topic, claims: claimsOf(m.key ?? null, m.headers ?? {}) },
   }));
   return {
     messages,
@@ -186,3 +188,9 @@ function toBatch({
     isActive: () => isRunning() && !isStale(),
   };
 }
+
+/** The outbox keys every record by its aggregate id (events of one aggregate share a partition): a record without one is refused. */
+const claimsOf = (key: Buffer | null, headers: MessageHeaders) => [
+  { field: 'aggregateId' as const, from: 'the record key', value: key?.toString('utf8') },
+  ...headerClaims(headers),
+];

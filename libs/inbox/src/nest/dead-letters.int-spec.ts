@@ -13,37 +13,40 @@ describe('InboxServer dead letters (real PostgreSQL and Kafka)', () => {
     const registry = new Registry();
     const server = await f.startConsumer(topic, { maxAttempts: 3, metrics: InboxMetrics.for(registry) });
     handlerControl.alwaysFailFor = 13;
-    const good = envelope(4);
+    const good = envelope(4, { aggregateId: 'thing-8' }); // each record keyed by its envelope's aggregateId
     const bad: [string, string | Buffer, RegExp][] = [
       ['bytes that are not JSON', Buffer.from([0xde, 0xad, 0xbe, 0xef]), /^message value is not JSON$/],
       ['malformed JSON', '{"id": "x", "type": ', /^message value is not JSON$/],
       [
         'a 900 KB message',
-        JSON.stringify(envelope(5, { data: { n: 5, blob: 'x'.repeat(900 * 1024) } })),
+        JSON.stringify(envelope(5, { aggregateId: 'thing-2', data: { n: 5, blob: 'x'.repeat(900 * 1024) } })),
         /exceeds 524288$/,
       ],
       [
         'an unknown type',
-        JSON.stringify(envelope(6, { type: 'thing.vanished.v1' })),
+        JSON.stringify(envelope(6, { aggregateId: 'thing-3', type: 'thing.vanished.v1' })),
         /^no handler for event type "thing.vanished.v1"$/,
       ],
       [
         'a wrong version',
-        JSON.stringify(envelope(7, { type: 'thing.happened.v2' })),
+        JSON.stringify(envelope(7, { aggregateId: 'thing-4', type: 'thing.happened.v2' })),
         /^no handler for event type "thing.happened.v2"$/,
       ],
       [
         '__proto__ keys',
-        JSON.stringify(envelope(8)).replace('"data":{', '"data":{"__proto__":{"polluted":true},'),
+        JSON.stringify(envelope(8, { aggregateId: 'thing-5' })).replace(
+          '"data":{',
+          '"data":{"__proto__":{"polluted":true},',
+        ),
         /forbidden key "__proto__"/,
       ],
       [
         'missing fields',
-        JSON.stringify(envelope(9, { data: {} })),
+        JSON.stringify(envelope(9, { aggregateId: 'thing-6', data: {} })),
         /^invalid thing.happened.v1: data.n must be a number$/,
       ],
       // The handler's own error, though the handler has no exception filter.
-      ['retries exhausted', JSON.stringify(envelope(13)), /^handler refuses n=13$/],
+      ['retries exhausted', JSON.stringify(envelope(13, { aggregateId: 'thing-7' })), /^handler refuses n=13$/],
     ];
     await f.producer.send({
       topic,
@@ -88,6 +91,50 @@ describe('InboxServer dead letters (real PostgreSQL and Kafka)', () => {
       retries: sample('inbox_retries_total'),
       handlerCalls: sample('inbox_handler_duration_seconds_count'),
     }).toEqual({ handled: 1, deadLettered: bad.length, retries: 2, handlerCalls: 1 });
+  });
+
+  it('dead-letters, unhandled, a record its key or headers contradict, and a type its topic does not carry', async () => {
+    const topic = await f.newTopic();
+    const eventsOn = (t: string) =>
+      t === topic ? { producer: 'thing-service', types: ['thing.happened.v1'] } : undefined;
+    const server = await f.startConsumer(topic, { eventsOn });
+    const [noKey, wrongKey, wrongHeaders, alien, good] = [1, 2, 3, 4, 5].map((n) => envelope(n));
+    const record = (e: typeof good, key: string | null, headers: Record<string, string> = {}) => ({
+      key,
+      value: JSON.stringify(e),
+      headers: { id: e.id, type: e.type, aggregateType: e.aggregateType, aggregateId: e.aggregateId, ...headers },
+    });
+    await f.producer.send({
+      topic,
+      acks: -1,
+      messages: [
+        record(noKey, null),
+        record(wrongKey, 'thing-2'),
+        record(wrongHeaders, 'thing-1', { id: 'not-a-uuid', type: 'thing.vanished.v1' }),
+        record({ ...alien, type: 'thing.stolen.v1' }, 'thing-1'),
+        record(good, 'thing-1'),
+      ],
+    });
+    await waitFor(
+      'the good message after the forged ones',
+      async () => (await f.effectsOf(good.id)).length === 1,
+      30_000,
+    );
+    const reader = await readTopic(deadLetterTopicFor(topic));
+    try {
+      const dead = await reader.waitFor(4);
+      expect(dead.map((m) => m.headers?.['dlt-error']?.toString())).toEqual([
+        "the transport contradicts the envelope: the record key is missing (it must be the envelope's aggregateId)",
+        "the transport contradicts the envelope: the record key is not the envelope's aggregateId",
+        'the transport contradicts the envelope: header "id" is not the envelope\'s id; header "type" is not the envelope\'s type',
+        'event type "thing.stolen.v1" is not carried by topic "' + topic + '" (produced by thing-service)',
+      ]);
+    } finally {
+      await reader.stop();
+    }
+    const forged = [noKey, wrongKey, wrongHeaders, alien].map((e) => e.id);
+    expect((await f.effects()).filter((e) => forged.includes(e.event_id))).toEqual([]);
+    expect(server.stats).toMatchObject({ processed: 1, deadLettered: 4 });
   });
 
   it('sends dead letters where deadLetterTopicFor says', async () => {

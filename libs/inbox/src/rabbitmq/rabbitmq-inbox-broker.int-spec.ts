@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { connect } from 'amqplib';
+import { connect, ConfirmChannel } from 'amqplib';
 import { inboxQueues, killRabbitmq, rabbitmqUrl, runTs, sleep, startRabbitmq, waitFor } from '@shop/infra';
+import { THING_HAPPENED } from '../../test/effects-handler';
 import { envelope, inboxFixture } from '../../test/inbox-fixture';
 import { rabbitmqExchange } from '../../test/rabbitmq-fixture';
 import { DLT_HEADERS } from '../dead-letter';
@@ -56,6 +57,45 @@ describe('RabbitMqInboxBroker (real PostgreSQL and RabbitMQ)', () => {
     expect(dead.properties.headers?.[DLT_HEADERS.originalPartition]).toBeUndefined();
     expect(dead.properties.deliveryMode).toBe(2);
     expect(server.stats).toMatchObject({ processed: 1, deadLettered: 1 });
+  });
+
+  it('checks the type against the exchange written, and routing key, message id and headers against the envelope', async () => {
+    const consumer = `forged-${randomUUID()}`;
+    const broker = new RabbitMqInboxBroker({ url: rabbitmqUrl(), exchanges: [x.exchange] });
+    const eventsOn = (t: string) =>
+      t === x.exchange ? { producer: 'thing-service', types: [THING_HAPPENED] } : undefined;
+    const server = await f.run(f.server(x.exchange, { consumer, broker, eventsOn }));
+    const { queue, deadLetterQueue } = broker.source.topologyFor(consumer)[0];
+    await waitFor('consumer on its queue', async () => (await x.consumers(queue)) > 0, 30_000);
+    const [misrouted, misnamed, alien, unkeyed, good] = [1, 2, 3, 4, 5].map((n) => envelope(n));
+    const channel = x.channel as ConfirmChannel;
+    const send = (e: typeof good, routingKey: string, messageId = e.id, aggregateId: string | null = e.aggregateId) =>
+      channel.publish(x.exchange, routingKey, Buffer.from(JSON.stringify(e)), {
+        persistent: true,
+        messageId,
+        headers: { id: e.id, type: e.type, aggregateType: e.aggregateType, aggregateId },
+      });
+    send(misrouted, 'thing.vanished.v1');
+    send(misnamed, THING_HAPPENED, 'not-a-uuid', 'thing-2');
+    send({ ...alien, type: 'thing.stolen.v1' }, 'thing.stolen.v1');
+    send(unkeyed, THING_HAPPENED, unkeyed.id, null); // RabbitMQ has no key: the header stands for it
+    send(good, THING_HAPPENED);
+    await channel.waitForConfirms();
+    await waitFor(
+      'the good message after the forged ones',
+      async () => (await f.effectsOf(good.id)).length === 1,
+      30_000,
+    );
+    const dead = await x.take(deadLetterQueue, 4);
+    expect(dead.map((m) => m.properties.headers?.[DLT_HEADERS.error])).toEqual([
+      "the transport contradicts the envelope: the routing key is not the envelope's type",
+      'the transport contradicts the envelope: the message id is not the envelope\'s id; header "aggregateId" is not the envelope\'s aggregateId',
+      `event type "thing.stolen.v1" is not carried by topic "${x.exchange}" (produced by thing-service)`,
+      'the transport contradicts the envelope: header "aggregateId" is missing (it must be the envelope\'s aggregateId)',
+    ]);
+    const forged = [misrouted, misnamed, alien, unkeyed].map((e) => e.id);
+    expect((await f.effects()).filter((e) => forged.includes(e.event_id))).toEqual([]);
+    expect(server.stats).toMatchObject({ processed: 1, deadLettered: 4 });
   });
 
   it('acknowledges only after the commit: a crash between them redelivers, with one effect', async () => {

@@ -1,8 +1,9 @@
 import { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { backoffMs, sleep } from '../backoff';
 import { errorMessage } from '../inbox-errors';
-import { InboxMessage, InboxSource, InboxSubscriber, MessageBatch } from '../ports';
+import { InboxMessage, InboxSource, InboxSubscriber, MessageBatch, MessageHeaders, TransportClaim } from '../ports';
 import { AmqpUrl, openConnection } from './connection';
+import { headerClaims } from '../transport-check';
 import { toMessageHeaders } from './headers';
 import { declareInboxQueue, inboxQueueTopology, InboxQueueSettings, InboxQueueTopology } from './topology';
 
@@ -220,11 +221,13 @@ function toBatch(
   const { queue } = consumer.topology;
   const byMessage = new Map<InboxMessage, ConsumeMessage>();
   const messages = delivered.map((m) => {
+    const headers = toMessageHeaders(m.properties.headers);
     const message: InboxMessage = {
       key: null, // RabbitMQ has no message key: the outbox puts the aggregate id in a header
       value: m.content,
-      headers: toMessageHeaders(m.properties.headers),
+      headers,
       position: { topic: queue, offset: String(m.fields.deliveryTag) },
+      transport: { topic: m.fields.exchange, claims: claimsOf(m, headers) },
     };
     byMessage.set(message, m);
     return message;
@@ -240,4 +243,23 @@ function toBatch(
     heartbeat: async () => undefined, // AMQP heartbeats are the connection's, sent by amqplib
     isActive: () => running() && !session.lost,
   };
+}
+
+/**
+ * The outbox publishes with the event type as routing key, the event id as message id, and
+ * the aggregate id in a header: RabbitMQ has no message key, so that header stands for it
+ * and a message without it is refused, as a Kafka record without a key is.
+ */
+function claimsOf(m: ConsumeMessage, headers: MessageHeaders): TransportClaim[] {
+  const { messageId } = m.properties as { messageId?: unknown };
+  return [
+    { field: 'type', from: 'the routing key', value: m.fields.routingKey },
+    ...(messageId === undefined || messageId === null
+      ? []
+      : [{ field: 'id' as const, from: 'the message id', value: String(messageId) }]),
+    ...(headers.aggregateId === undefined
+      ? [{ field: 'aggregateId' as const, from: 'header "aggregateId"', value: undefined }]
+      : []),
+    ...headerClaims(headers),
+  ];
 }
