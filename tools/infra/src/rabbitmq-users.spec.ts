@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC, SUBSCRIPTIONS } from '@shop/contracts';
+import { SUBSCRIPTIONS, TOPIC_OWNERSHIP } from '@shop/contracts';
 import { rabbitmqUsersEnv } from './native-rabbitmq';
 import { rabbitmqServiceUsers, ROOT_DIR, settings } from './settings';
 
@@ -29,11 +29,11 @@ const users = new Map<string, Permissions>(
     ],
   ),
 );
-const produces: Record<string, string> = {
-  'order-service': ORDER_EVENTS_TOPIC,
-  'shipping-service': SHIPMENT_EVENTS_TOPIC,
-};
-const exchanges = [ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC];
+/** The exchange each producer owns, from the contracts. */
+const produces: Record<string, string> = Object.fromEntries(
+  [...TOPIC_OWNERSHIP].map(([topic, { producer }]) => [producer, topic]),
+);
+const exchanges = [...TOPIC_OWNERSHIP.keys()];
 const services = Object.keys(SUBSCRIPTIONS);
 /** Every exchange and queue name on the node (a permission regex sees exchanges and queues alike). */
 const resources = [
