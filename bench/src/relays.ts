@@ -1,4 +1,4 @@
-import { dropDebeziumSlots, settings, startConnect, stopConnect } from '@shop/infra';
+import { dropDebeziumSlots, grantAcls, settings, startConnect, stopConnect } from '@shop/infra';
 import { Outbox, OutboxRelay } from '@transactional-outbox/outbox';
 import { KafkaJsPublisher } from '@transactional-outbox/outbox/kafkajs';
 import { OutboxLogicalRelay } from '@transactional-outbox/outbox/logical';
@@ -127,6 +127,10 @@ export const debezium: RelayMode = {
       if (others === 0) await dropDebeziumSlots();
       else await dropSlotWhenReleased(connector.slot);
     };
+    // Debezium's user may write only the outbox topics: the bench's are its own.
+    await grantAcls([
+      { user: 'connect', operation: 'WRITE', resource: 'topic', name: 'outbox.event.bench-', pattern: 'prefixed' },
+    ]);
     await startConnect({ connectors: [connector] }).catch(async (err: unknown) => {
       await stop();
       throw err;

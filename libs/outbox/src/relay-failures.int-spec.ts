@@ -1,17 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
-import {
-  deleteAcls,
-  ensureAcls,
-  kafkaBrokers,
-  kafkaClient,
-  runTs,
-  sleep,
-  startBroker,
-  stopBroker,
-  waitFor,
-} from '@shop/infra';
+import { grantAcls, kafkaBrokers, kafkaClient, runTs, sleep, startBroker, stopBroker, waitFor } from '@shop/infra';
 import { event, idOf, kafka, nOf, useRelayTestBed } from '../test/relay-test-bed';
 import { runOutboxCli } from './cli/outbox-cli';
 import { outboxSql, PendingRow } from './index';
@@ -107,7 +97,8 @@ describe('OutboxRelay: refused records, leaders and crashes (real PostgreSQL and
     const kafkaAdmin = kafka.admin();
     await kafkaAdmin.connect();
     await kafkaAdmin.createTopics({ topics: [allowed, denied].map((topic) => ({ topic, numPartitions: 1 })) });
-    await ensureAcls(kafkaAdmin, [grant]);
+    await kafkaAdmin.disconnect();
+    await grantAcls([grant]);
     const reader = await bed.newReader(allowed);
     const [x, y] = [`x-${randomUUID()}`, `y-${randomUUID()}`];
     const refused = { ...event(x, 1), aggregateType: 'denied' };
@@ -128,8 +119,7 @@ describe('OutboxRelay: refused records, leaders and crashes (real PostgreSQL and
     const [parked] = await bed.admin.listParked();
     expect(parked).toMatchObject({ id: refused.id, attempts: 2 });
     expect(parked.last_error).toMatch(/Not authorized to access topics/);
-    await deleteAcls(kafkaAdmin, [grant]);
-    await kafkaAdmin.disconnect();
+    await grantAcls([grant], true);
   });
 
   it('takes over from a leader that holds the lock but has gone silent', async () => {

@@ -33,7 +33,7 @@ export {
 } from './settings';
 export type { RabbitmqServiceUser } from './settings';
 export { startNativeKafka, stopNativeKafka, signalKafka } from './native-kafka';
-export { ensureAcls, deleteAcls } from './kafka-acls';
+export { grantAcls } from './kafka-acls';
 export type { AclGrant } from './kafka-acls';
 export {
   startConnect,

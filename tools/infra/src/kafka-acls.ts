@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Admin, ResourcePatternTypes } from 'kafkajs';
-import { ROOT_DIR } from './settings';
+import {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  Admin,
+  Kafka,
+  logLevel,
+  ResourcePatternTypes,
+} from 'kafkajs';
+import { kafkaClient, ROOT_DIR } from './settings';
 
 export interface AclGrant {
   user: string;
@@ -50,7 +58,14 @@ export async function ensureAcls(admin: Admin, grants = readAcls()): Promise<num
   return grants.length;
 }
 
-/** Removes grants a test made for itself. */
-export async function deleteAcls(admin: Admin, grants: AclGrant[]): Promise<void> {
-  await admin.deleteAcls({ filters: grants.map(aclOf) });
+/** Grants (or, with `revoke`, removes) what a test needs beyond acls.txt, e.g. a topic of its own. */
+export async function grantAcls(grants: AclGrant[], revoke = false): Promise<void> {
+  const admin = new Kafka({ clientId: 'infra-acls', ...kafkaClient(), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    if (revoke) await admin.deleteAcls({ filters: grants.map(aclOf) });
+    else await ensureAcls(admin, grants);
+  } finally {
+    await admin.disconnect();
+  }
 }

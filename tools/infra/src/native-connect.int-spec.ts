@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { EventTap, TappedMessage, tapTopic } from './event-tap';
 import {
@@ -14,8 +13,8 @@ import {
   stopConnect,
 } from './native-connect';
 import { waitFor } from './process-utils';
-import { INFRA_DIR, ROOT_DIR, kafkaClient, serviceDatabases, settings } from './settings';
-import { ensureAcls } from './kafka-acls';
+import { INFRA_DIR, ROOT_DIR, serviceDatabases, settings } from './settings';
+import { grantAcls } from './kafka-acls';
 
 /**
  * Debezium (Kafka Connect + the PostgreSQL connector + the Outbox Event Router) against the
@@ -126,18 +125,6 @@ function expectPublished(m: TappedMessage, r: Row): void {
   expect(JSON.parse(m.headers.headers)).toEqual(r.headers);
 }
 
-async function grantConnect(topicPrefix: string): Promise<void> {
-  const admin = new Kafka({ ...kafkaClient(), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    await ensureAcls(admin, [
-      { user: 'connect', operation: 'WRITE', resource: 'topic', name: topicPrefix, pattern: 'prefixed' },
-    ]);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 describe('Debezium relays the producers’ outbox tables to Kafka', () => {
   const orderType = `dbz_order_${run}`;
   const shipmentType = `dbz_shipment_${run}`;
@@ -156,7 +143,9 @@ describe('Debezium relays the producers’ outbox tables to Kafka', () => {
     await insert(orders, pending);
     await insert(orders, published, new Date());
     // Connect may write only the topics it is granted: these are this run's own.
-    await grantConnect(`outbox.event.dbz_`);
+    await grantAcls([
+      { user: 'connect', operation: 'WRITE', resource: 'topic', name: 'outbox.event.dbz_', pattern: 'prefixed' },
+    ]);
     orderTap = await tapTopic(`outbox.event.${orderType}`);
     shipmentTap = await tapTopic(`outbox.event.${shipmentType}`);
     const t0 = Date.now();
