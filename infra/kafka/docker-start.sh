@@ -2,27 +2,30 @@
 # Compose's broker runs the native template (server.properties) with container listeners:
 # the image's env-to-properties cannot carry a JAAS line, nor add SCRAM users at format time.
 set -eu
+# Where the image keeps things; a test runs this script against stand-ins.
+kafka_home=${KAFKA_HOME:-/opt/kafka} infra=${INFRA_KAFKA_DIR:-/infra/kafka}
+data=${KAFKA_DATA_DIR:-/var/lib/kafka/data} tmp=${TMPDIR:-/tmp}
 : "${KAFKA_ADMIN_PASSWORD:?}" "${ORDER_KAFKA_PASSWORD:?}" "${SHIPPING_KAFKA_PASSWORD:?}" \
   "${EMAIL_KAFKA_PASSWORD:?}" "${CONNECT_KAFKA_PASSWORD:?}"
-conf=/tmp/server.properties
+conf=$tmp/server.properties
 jaas="org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" password=\"$KAFKA_ADMIN_PASSWORD\";"
 sed -e 's|^listeners=.*|listeners=INTERNAL://0.0.0.0:19092,CLIENT://0.0.0.0:29092,CONTROLLER://0.0.0.0:9093,PROXIED://0.0.0.0:29094|' \
   -e 's|^advertised.listeners=.*|advertised.listeners=INTERNAL://kafka:19092,CLIENT://127.0.0.1:29092,PROXIED://127.0.0.1:29095|' \
   -e 's|^inter.broker.listener.name=.*|inter.broker.listener.name=INTERNAL|' \
   -e 's|^listener.security.protocol.map=|listener.security.protocol.map=INTERNAL:SASL_PLAINTEXT,|' \
-  -e 's|@HOST@|kafka|g; s|@CONTROLLER_PORT@|9093|g; s|@LOG_DIRS@|/var/lib/kafka/data|' \
+  -e 's|@HOST@|kafka|g; s|@CONTROLLER_PORT@|9093|g' -e "s|@LOG_DIRS@|$data|" \
   -e "s|@ADMIN_PASSWORD@|$KAFKA_ADMIN_PASSWORD|g" \
-  /infra/kafka/server.properties > "$conf"
+  "$infra/server.properties" > "$conf"
 echo "listener.name.internal.scram-sha-512.sasl.jaas.config=$jaas" >> "$conf"
 # For the health check and kafka-init: the admin's client settings.
-printf 'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\nsasl.jaas.config=%s\n' "$jaas" > /tmp/admin.properties
-if [ ! -f /var/lib/kafka/data/meta.properties ]; then
-  /opt/kafka/bin/kafka-storage.sh format -t outboxRefClusterId0001 -c "$conf" \
+printf 'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\nsasl.jaas.config=%s\n' "$jaas" > "$tmp/admin.properties"
+if [ ! -f "$data/meta.properties" ]; then
+  "$kafka_home/bin/kafka-storage.sh" format -t outboxRefClusterId0001 -c "$conf" \
     --add-scram "SCRAM-SHA-512=[name=admin,password=$KAFKA_ADMIN_PASSWORD]" \
     --add-scram "SCRAM-SHA-512=[name=order-service,password=$ORDER_KAFKA_PASSWORD]" \
     --add-scram "SCRAM-SHA-512=[name=shipping-service,password=$SHIPPING_KAFKA_PASSWORD]" \
     --add-scram "SCRAM-SHA-512=[name=email-service,password=$EMAIL_KAFKA_PASSWORD]" \
     --add-scram "SCRAM-SHA-512=[name=connect,password=$CONNECT_KAFKA_PASSWORD]"
 fi
-export KAFKA_LOG4J_OPTS="-Dlog4j2.configurationFile=/infra/kafka/log4j2.properties"
-exec /opt/kafka/bin/kafka-server-start.sh "$conf"
+export KAFKA_LOG4J_OPTS="-Dlog4j2.configurationFile=$infra/log4j2.properties"
+exec "$kafka_home/bin/kafka-server-start.sh" "$conf"
