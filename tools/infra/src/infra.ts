@@ -149,7 +149,7 @@ export function describeEndpoints(opts: { rabbitmq?: boolean } = {}): string[] {
   const native = infraMode() === 'native';
   return [
     `postgres  ${host}:${postgres.port}${native ? `   log: ${postgresLog()}` : ''}`,
-    `kafka     ${host}:${kafka.port}${native ? `   log: ${kafkaLog}` : ''}`,
+    `kafka     ${host}:${kafka.port}   SASL/SCRAM-SHA-512, admin admin${native ? `   log: ${kafkaLog}` : ''}`,
     `smtp      ${host}:${smtp.port}    mail API/UI: http://${host}:${smtp.apiPort}${native ? `   store: ${mailStore}` : ''}`,
     ...(rabbitmqRequested(opts)
       ? [`rabbitmq  ${host}:${rabbitmq.port}   admin ${rabbitmq.adminUser}${native ? `   log: ${rabbitmqLog}` : ''}`]
