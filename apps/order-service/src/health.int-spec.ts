@@ -78,6 +78,19 @@ describe('order-service health (real PostgreSQL)', () => {
     }
   });
 
+  it('keeps taking orders when the broker refuses its password, and says the broker is down', async () => {
+    const app = await startApp(kafkaBrokers().join(','), { KAFKA_SASL_PASSWORD: `rotated-${randomUUID()}` });
+    try {
+      await request(app.getHttpServer()).post('/orders').send(orderRequest()).expect(201);
+      expect(await timed(app, '/health/ready')).toMatchObject({ status: 200, body: { status: 'ok' } });
+      const diagnostics = await timed(app, '/health/diagnostics');
+      expect(diagnostics.body).toMatchObject({ status: 'degraded', details: { kafka: { status: 'down' } } });
+      expect((await timed(app, '/metrics')).text).toMatch(/^kafka_broker_reachable 0$/m);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('reports everything up with the broker there, and the inbox metrics exist', async () => {
     const app = await startApp(kafkaBrokers().join(','));
     try {
