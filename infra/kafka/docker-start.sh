@@ -5,18 +5,25 @@ set -eu
 # Where the image keeps things; a test runs this script against stand-ins.
 kafka_home=${KAFKA_HOME:-/opt/kafka} infra=${INFRA_KAFKA_DIR:-/infra/kafka}
 data=${KAFKA_DATA_DIR:-/var/lib/kafka/data} tmp=${TMPDIR:-/tmp}
-: "${KAFKA_ADMIN_PASSWORD:?}" "${ORDER_KAFKA_PASSWORD:?}" "${SHIPPING_KAFKA_PASSWORD:?}" \
-  "${EMAIL_KAFKA_PASSWORD:?}" "${CONNECT_KAFKA_PASSWORD:?}"
+for var in KAFKA_ADMIN_PASSWORD ORDER_KAFKA_PASSWORD SHIPPING_KAFKA_PASSWORD EMAIL_KAFKA_PASSWORD CONNECT_KAFKA_PASSWORD; do
+  eval "value=\${$var:-}"
+  # As tools/infra checks: the value goes into a SCRAM spec and a JAAS line.
+  case "$value" in
+    '' | *[[:space:],\]\"\'\\\;=\$\&\|]*) echo "$var must be set, without spaces or any of , ] \" ' \\ ; = \$ & |" >&2; exit 1 ;;
+  esac
+done
 conf=$tmp/server.properties
 jaas="org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" password=\"$KAFKA_ADMIN_PASSWORD\";"
 sed -e 's|^listeners=.*|listeners=INTERNAL://0.0.0.0:19092,CLIENT://0.0.0.0:29092,CONTROLLER://0.0.0.0:9093,PROXIED://0.0.0.0:29094|' \
   -e 's|^advertised.listeners=.*|advertised.listeners=INTERNAL://kafka:19092,CLIENT://127.0.0.1:29092,PROXIED://127.0.0.1:29095|' \
   -e 's|^inter.broker.listener.name=.*|inter.broker.listener.name=INTERNAL|' \
   -e 's|^listener.security.protocol.map=|listener.security.protocol.map=INTERNAL:SASL_PLAINTEXT,|' \
+  -e '/^listener\.name\..*\.sasl\.jaas\.config=/d' \
   -e 's|@HOST@|kafka|g; s|@CONTROLLER_PORT@|9093|g' -e "s|@LOG_DIRS@|$data|" \
-  -e "s|@ADMIN_PASSWORD@|$KAFKA_ADMIN_PASSWORD|g" \
   "$infra/server.properties" > "$conf"
-echo "listener.name.internal.scram-sha-512.sasl.jaas.config=$jaas" >> "$conf"
+for listener in internal client controller proxied; do
+  printf 'listener.name.%s.scram-sha-512.sasl.jaas.config=%s\n' "$listener" "$jaas" >> "$conf"
+done
 # For the health check and kafka-init: the admin's client settings.
 printf 'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\nsasl.jaas.config=%s\n' "$jaas" > "$tmp/admin.properties"
 if [ ! -f "$data/meta.properties" ]; then

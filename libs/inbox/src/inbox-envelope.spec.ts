@@ -19,6 +19,16 @@ describe('decodeEnvelope', () => {
     ],
     ['an envelope without a type', Buffer.from(JSON.stringify({ ...valid, type: '' })), 'envelope.type is missing'],
     [
+      'a type a log line should not repeat',
+      Buffer.from(JSON.stringify({ ...valid, type: 'Ada Lovelace, 12 Byron Street' })),
+      'envelope.type is not an event type name (letters, digits and . _ : / -, up to 200)',
+    ],
+    [
+      'a type too long to name',
+      Buffer.from(JSON.stringify({ ...valid, type: `t.${'x'.repeat(300)}` })),
+      'envelope.type is not an event type name (letters, digits and . _ : / -, up to 200)',
+    ],
+    [
       'a __proto__ key',
       Buffer.from('{"id":"5b0c3c1e-8f43-4a53-9b55-3f1f4a2d6e01","type":"t.v1","data":{"__proto__":{"admin":true}}}'),
       'message contains the forbidden key "__proto__"',

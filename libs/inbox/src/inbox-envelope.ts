@@ -16,6 +16,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** Reasons and logs name the type: whoever wrote the message must not choose what they say. */
+const EVENT_TYPE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/;
+
 /** Bytes → envelope, or a PermanentMessageError saying what is wrong. */
 export function decodeEnvelope(value: Buffer | null, maxBytes = 512 * 1024): InboxEnvelope {
   if (!value || value.length === 0) throw new PermanentMessageError('empty message');
@@ -38,5 +41,9 @@ export function decodeEnvelope(value: Buffer | null, maxBytes = 512 * 1024): Inb
   const e = parsed as Record<string, unknown>;
   if (typeof e.id !== 'string' || !UUID.test(e.id)) throw new PermanentMessageError('envelope.id must be a uuid');
   if (typeof e.type !== 'string' || e.type.length === 0) throw new PermanentMessageError('envelope.type is missing');
+  if (!EVENT_TYPE.test(e.type))
+    throw new PermanentMessageError(
+      'envelope.type is not an event type name (letters, digits and . _ : / -, up to 200)',
+    );
   return e as unknown as InboxEnvelope;
 }

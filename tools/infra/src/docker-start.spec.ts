@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'yaml';
+import { readAcls } from './kafka-acls';
 import { ROOT_DIR } from './settings';
 
 /**
@@ -86,17 +88,59 @@ describe('infra/kafka/docker-start.sh', () => {
     expect(readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n').slice(2)).toEqual([calls[1]]);
   });
 
-  it('refuses to start without every password', () => {
-    const { run } = start({ ...passwords, CONNECT_KAFKA_PASSWORD: '' });
-    const result = run();
-    expect(result.status).not.toBe(0);
-    expect(result.stderr).toContain('CONNECT_KAFKA_PASSWORD');
-  });
+  it.each(['', 'a b', 'a$b', 'a&b', 'a|b', 'a,b', 'a]b', 'a"b', "a'b", 'a\\b', 'a;b', 'a=b'])(
+    'refuses to start with the password %j, which a SCRAM spec or JAAS line would misread',
+    (password) => {
+      const result = start({ ...passwords, CONNECT_KAFKA_PASSWORD: password }).run();
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain('CONNECT_KAFKA_PASSWORD must be set, without spaces');
+    },
+  );
 
   it('is what Compose runs, with the passwords it needs', () => {
     const compose = readFileSync(join(ROOT_DIR, 'docker-compose.yml'), 'utf8');
     expect(compose).toContain("entrypoint: ['/bin/sh', '/infra/kafka/docker-start.sh']");
     expect(compose).toContain('- ./infra/kafka:/infra/kafka:ro');
     for (const name of Object.keys(passwords)) expect(compose).toMatch(new RegExp(`^ +${name}: \\$\\{${name}:-`, 'm'));
+  });
+});
+
+/** Compose's kafka-init, run against a stand-in kafka-acls.sh: the same grants as readAcls(). */
+describe("docker-compose.yml's kafka-init", () => {
+  it('grants what infra/kafka/acls.txt says, as tools/infra reads it', () => {
+    const compose = parse(readFileSync(join(ROOT_DIR, 'docker-compose.yml'), 'utf8')) as {
+      services: Record<string, { command: string[] }>;
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'kafka-init-'));
+    for (const tool of ['kafka-topics.sh', 'kafka-acls.sh']) {
+      writeFileSync(join(dir, tool), `#!/bin/sh\necho "${tool} $*" >> "${dir}/calls"\n`);
+      chmodSync(join(dir, tool), 0o755);
+    }
+    const script = compose.services['kafka-init'].command[0]
+      .replaceAll('$$', '$') // Compose's escape for a literal $
+      .replaceAll('/tmp/admin.properties', join(dir, 'admin.properties'))
+      .replaceAll('/opt/kafka/bin/', `${dir}/`)
+      .replaceAll('/infra/acls.txt', join(ROOT_DIR, 'infra/kafka/acls.txt'));
+    const result = spawnSync('sh', ['-c', script], {
+      encoding: 'utf8',
+      env: { ...process.env, KAFKA_ADMIN_PASSWORD: 'pw' },
+    });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const granted = readFileSync(join(dir, 'calls'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('kafka-acls.sh'))
+      .map((l) => {
+        const arg = (flag: string) => l.match(new RegExp(`(?:${flag}) (\\S+)`))?.[1];
+        return `${arg('--allow-principal')} ${arg('--operation')} ${l.includes('--topic ') ? 'topic' : 'group'} ${arg('--topic|--group')} ${arg('--resource-pattern-type')}`;
+      });
+    const names = { READ: 'READ', WRITE: 'WRITE', CREATE: 'CREATE', DESCRIBE_CONFIGS: 'DESCRIBECONFIGS' };
+    expect(granted).toEqual(
+      readAcls().map(
+        (g) =>
+          `User:${g.user} ${names[g.operation as keyof typeof names] ?? g.operation} ${g.resource} ${g.name} ${g.pattern}`,
+      ),
+    );
+    expect(readFileSync(join(dir, 'admin.properties'), 'utf8')).toContain('username="admin" password="pw"');
   });
 });

@@ -1,7 +1,7 @@
 import { Kafka, KafkaJSSASLAuthenticationError, logLevel } from 'kafkajs';
 import { SUBSCRIPTIONS } from '@shop/contracts';
 import { ensureAcls } from './kafka-acls';
-import { setKafkaPassword } from './native-kafka';
+import { checkKafkaPasswords, setKafkaPassword } from './native-kafka';
 import { InfraError } from './process-utils';
 import { KafkaUser, kafkaClient, settings } from './settings';
 
@@ -13,23 +13,19 @@ import { KafkaUser, kafkaClient, settings } from './settings';
 const subscribed = [...new Set(Object.values(SUBSCRIPTIONS).flat())];
 export const projectTopics = [...subscribed, ...subscribed.map((t) => `${t}.dlt`)];
 
-// They end up in a SCRAM credential spec (`[name=…,password=…]`) and a JAAS line.
-const UNSAFE_PASSWORD = /[\s,\]"\\;=]/;
-
 /**
  * Every user logs in with its configured password; one that cannot gets it set (a variable
  * changed after the broker was formatted). `admin` cannot be repaired that way.
  */
 async function ensureUsers(mode: 'native' | 'docker'): Promise<string[]> {
+  checkKafkaPasswords();
   const changed: string[] = [];
   for (const [user, password] of Object.entries(settings.kafka.users) as [KafkaUser, string][]) {
-    if (!password || UNSAFE_PASSWORD.test(password))
-      throw new InfraError(`the Kafka password of ${user} must be non-empty without spaces or any of , ] " \\ ; =`);
     if (await logsIn(user)) continue;
     if (user === 'admin' || mode === 'docker')
       throw new InfraError(
         `Kafka refused ${user}'s password: it differs from the one the broker was formatted with. ` +
-          `Set it back, or remove the broker's data (native: .infra/kafka/data) to start over.`,
+          `Set it back, or remove the broker's data to start over (native: .infra/kafka/data; Compose: docker compose down -v).`,
       );
     setKafkaPassword(user, password);
     changed.push(user);

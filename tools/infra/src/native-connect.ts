@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { INFRA_DIR, ROOT_DIR, kafkaBrokers, settings } from './settings';
@@ -14,6 +14,7 @@ import {
   spawnDetached,
   stopProcess,
   waitFor,
+  writeSecret,
 } from './process-utils';
 import { ddl } from './service-databases';
 
@@ -136,11 +137,11 @@ async function renderConfigs(connectors: readonly DebeziumConnector[]): Promise<
   );
   const fill = (template: string, values: Record<string, string | number>) =>
     Object.entries(values).reduce(
-      (text, [key, value]) => text.replaceAll(`@${key}@`, String(value)),
+      (text, [key, value]) => text.replaceAll(`@${key}@`, () => String(value)), // a password may hold `$&`
       readFileSync(join(projectDir, template), 'utf8'),
     );
   const worker = join(base, 'worker.properties');
-  writeFileSync(
+  writeSecret(
     worker,
     fill('worker.properties', {
       KAFKA_BOOTSTRAP: kafkaBrokers().join(','),
@@ -149,7 +150,6 @@ async function renderConfigs(connectors: readonly DebeziumConnector[]): Promise<
       CONNECT_DIR: base,
       KAFKA_PASSWORD: settings.kafka.users.connect,
     }),
-    { mode: 0o600 }, // it holds the password
   );
   const files = connectors.map(({ name, database, slot }) => {
     const file = join(base, `${name}.properties`);
@@ -162,7 +162,7 @@ async function renderConfigs(connectors: readonly DebeziumConnector[]): Promise<
       SLOT: slot,
       SNAPSHOT_MODE: existing.has(slot) ? 'no_data' : 'initial',
     });
-    writeFileSync(file, text, { mode: 0o600 }); // it holds the password
+    writeSecret(file, text);
     return file;
   });
   return [worker, ...files];

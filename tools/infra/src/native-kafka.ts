@@ -1,7 +1,18 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { INFRA_DIR, ROOT_DIR, settings } from './settings';
-import { InfraError, commandExists, portOpen, run, signal, spawnDetached, stopProcess, waitFor } from './process-utils';
+import {
+  InfraError,
+  commandExists,
+  portOpen,
+  run,
+  signal,
+  spawnDetached,
+  stopProcess,
+  waitFor,
+  writeSecret,
+} from './process-utils';
 
 const base = join(INFRA_DIR, 'kafka');
 const libDir = join(base, 'libs');
@@ -42,28 +53,58 @@ export function ensureKafkaJars(): void {
   );
 }
 
-function writeConfig(): void {
-  const { host, kafka } = settings;
-  const template = readFileSync(join(projectKafkaDir, 'server.properties'), 'utf8');
-  const config = template
-    .replace('@LOG_DIRS@', dataDir)
-    .replaceAll('@HOST@', host)
-    .replaceAll('@PORT@', String(kafka.port))
-    .replaceAll('@PROXIED_PORT@', String(kafka.proxiedPort))
-    .replaceAll('@PROXY_PORT@', String(kafka.proxyPort))
-    .replaceAll('@CONTROLLER_PORT@', String(kafka.controllerPort))
-    .replaceAll('@ADMIN_PASSWORD@', kafka.users.admin);
-  writeFileSync(configFile, config, { mode: 0o600 });
+// They end up in a SCRAM credential spec (`[name=…,password=…]`), a JAAS line and, in Compose, sed.
+const UNSAFE_PASSWORD = /[\s,\]"'\\;=$&|]/;
+
+/** Each Kafka password, checked before it is written anywhere. */
+export function checkKafkaPasswords(): void {
+  for (const [user, password] of Object.entries(settings.kafka.users))
+    if (!password || UNSAFE_PASSWORD.test(password))
+      throw new InfraError(
+        `the Kafka password of ${user} must be non-empty, without spaces or any of , ] " ' \\ ; = $ & |`,
+      );
 }
 
-/** SCRAM credentials live in the cluster metadata: the users are created when it is formatted. */
+function writeConfig(): void {
+  const { host, kafka } = settings;
+  const values: Record<string, string | number> = {
+    LOG_DIRS: dataDir,
+    HOST: host,
+    PORT: kafka.port,
+    PROXIED_PORT: kafka.proxiedPort,
+    PROXY_PORT: kafka.proxyPort,
+    CONTROLLER_PORT: kafka.controllerPort,
+    ADMIN_PASSWORD: kafka.users.admin,
+  };
+  const template = readFileSync(join(projectKafkaDir, 'server.properties'), 'utf8');
+  writeSecret(
+    configFile,
+    template.replace(/@([A-Z_]+)@/g, (_, key: string) => String(values[key])),
+  );
+}
+
+const adminHash = () => createHash('sha256').update(settings.kafka.users.admin).digest('hex');
+
+/**
+ * SCRAM credentials live in the cluster metadata: the users are created when it is formatted.
+ * The broker logs in to itself as admin, so a changed admin password would only show as a
+ * start that times out: the marker keeps a hash of the one the data was formatted with.
+ */
 function format(): void {
+  // Data formatted before the broker required SASL has no users: development data, started afresh.
   if (existsSync(join(dataDir, 'meta.properties')) && !existsSync(scramMarker)) {
-    console.log('[infra] kafka: data from before SASL/SCRAM; formatting it anew (development data only)');
+    console.log('[infra] kafka: data without SCRAM users; formatting it anew (development data only)');
     rmSync(dataDir, { recursive: true, force: true });
     mkdirSync(dataDir, { recursive: true });
   }
-  if (existsSync(join(dataDir, 'meta.properties'))) return;
+  if (existsSync(join(dataDir, 'meta.properties'))) {
+    const formattedWith = readFileSync(scramMarker, 'utf8').trim();
+    if (formattedWith && formattedWith !== adminHash())
+      throw new InfraError(
+        `KAFKA_ADMIN_PASSWORD differs from the one the broker was formatted with: set it back, or remove ${dataDir} to start over`,
+      );
+    return;
+  }
   const users = Object.entries(settings.kafka.users).flatMap(([name, password]) => [
     '--add-scram',
     `SCRAM-SHA-512=[name=${name},password=${password}]`,
@@ -74,21 +115,23 @@ function format(): void {
     {},
     'kafka.tools.StorageTool format (with the SCRAM users)',
   );
-  writeFileSync(scramMarker, '');
+  writeFileSync(scramMarker, adminHash());
 }
 
 /** Sets a user's password at run time (`admin` logs in with its own), e.g. after its variable changed. */
 export function setKafkaPassword(user: string, password: string): void {
   const adminConfig = join(base, 'admin.properties');
-  writeFileSync(
+  writeSecret(
     adminConfig,
     [
       'security.protocol=SASL_PLAINTEXT',
       'sasl.mechanism=SCRAM-SHA-512',
       `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="${settings.kafka.users.admin}";`,
     ].join('\n'),
-    { mode: 0o600 },
   );
+  // From a file, not the command line, where `ps` would show it.
+  const credential = join(base, 'credential.properties');
+  writeSecret(credential, `SCRAM-SHA-512=[password=${password}]\n`);
   const [host, port] = [settings.host, settings.kafka.port];
   run(
     'java',
@@ -99,8 +142,8 @@ export function setKafkaPassword(user: string, password: string): void {
       '--command-config',
       adminConfig,
       '--alter',
-      '--add-config',
-      `SCRAM-SHA-512=[password=${password}]`,
+      '--add-config-file',
+      credential,
       '--entity-type',
       'users',
       '--entity-name',
@@ -130,6 +173,7 @@ export async function startNativeKafka(): Promise<void> {
   if (await kafkaRunning()) return;
   requireTool('java', 'the Kafka broker runs on Java 17+.');
   ensureKafkaJars();
+  checkKafkaPasswords();
   mkdirSync(dataDir, { recursive: true });
   writeConfig();
   format();

@@ -1,5 +1,14 @@
 import { spawn, spawnSync, SpawnSyncOptions } from 'node:child_process';
-import { openSync, readFileSync, existsSync, writeFileSync, rmSync, readdirSync, readlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  openSync,
+  readFileSync,
+  existsSync,
+  writeFileSync,
+  rmSync,
+  readdirSync,
+  readlinkSync,
+} from 'node:fs';
 import { connect, createServer } from 'node:net';
 
 export class InfraError extends Error {}
@@ -14,6 +23,12 @@ export function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}, sh
     throw new InfraError(`${cmd} ${shown} exited with ${res.status}:\n${res.stderr || res.stdout}`);
   }
   return String(res.stdout ?? '');
+}
+
+/** Writes a file that holds a password: readable by its owner only, even if it existed before. */
+export function writeSecret(file: string, text: string): void {
+  writeFileSync(file, text, { mode: 0o600 });
+  chmodSync(file, 0o600);
 }
 
 export function commandExists(cmd: string): boolean {
