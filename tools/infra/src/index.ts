@@ -5,6 +5,7 @@ export {
   infraMode,
   describeEndpoints,
   stopBroker,
+  brokerLog,
   startBroker,
   killBroker,
   crashPostgres,

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT_DIR, settings } from './settings';
 import { InfraError, run } from './process-utils';
@@ -111,6 +112,7 @@ export async function infraUp(opts: InfraUpOptions = {}): Promise<{ started: str
   const kafka = await ensureKafka(mode);
   if (kafka.passwords.length > 0) log(`kafka passwords set: ${kafka.passwords.join(', ')}`);
   if (kafka.topics.length > 0) log(`topics created: ${kafka.topics.join(', ')}`);
+  if (kafka.aclsRemoved > 0) log(`kafka ACLs not in infra/kafka/acls.txt removed: ${kafka.aclsRemoved}`);
   if (rabbitmq) {
     log(ensureRabbitmqUsers(mode));
     // The relay's messages to an exchange without the consumers' queues would be refused.
@@ -155,6 +157,12 @@ export function describeEndpoints(opts: { rabbitmq?: boolean } = {}): string[] {
       ? [`rabbitmq  ${host}:${rabbitmq.port}   admin ${rabbitmq.adminUser}${native ? `   log: ${rabbitmqLog}` : ''}`]
       : []),
   ];
+}
+
+/** What the Kafka broker logged (its refusals among it), in either mode. */
+export function brokerLog(): string {
+  if (infraMode() === 'docker') return run('docker', ['compose', '-f', composeFile, 'logs', '--no-color', 'kafka']);
+  return readFileSync(kafkaLog, 'utf8');
 }
 
 /** For fault tests: stop and start the broker alone, in either mode. */

@@ -52,10 +52,46 @@ const aclOf = (g: AclGrant) => ({
   resourcePatternType: g.pattern === 'literal' ? ResourcePatternTypes.LITERAL : ResourcePatternTypes.PREFIXED,
 });
 
-/** Creates the grants; creating one that exists is a no-op, so every `infra:up` may run it. */
-export async function ensureAcls(admin: Admin, grants = readAcls()): Promise<number> {
+/** Creates the grants; creating one that exists is a no-op. */
+async function ensureAcls(admin: Admin, grants: AclGrant[]): Promise<void> {
   await admin.createAcls({ acl: grants.map(aclOf) });
-  return grants.length;
+}
+
+type Acl = ReturnType<typeof aclOf>;
+const keyOf = (a: Acl) =>
+  [a.principal, a.host, a.operation, a.permissionType, a.resourceType, a.resourceName, a.resourcePatternType].join(' ');
+
+/**
+ * Makes the broker's ACLs for the users in acls.txt what the file says: grants it lacks are
+ * created, grants it no longer has (a line removed, a test's own) are deleted. Returns how
+ * many were deleted; every `infra:up` runs it.
+ */
+export async function applyAclPolicy(admin: Admin, grants = readAcls()): Promise<number> {
+  await ensureAcls(admin, grants);
+  const wanted = new Set(grants.map((g) => keyOf(aclOf(g))));
+  const stale: Acl[] = [];
+  for (const user of new Set(grants.map((g) => g.user))) {
+    const { resources } = await admin.describeAcls({
+      principal: `User:${user}`,
+      resourceType: AclResourceTypes.ANY,
+      resourcePatternType: ResourcePatternTypes.ANY,
+      operation: AclOperationTypes.ANY,
+      permissionType: AclPermissionTypes.ANY,
+      host: '*',
+    });
+    for (const r of resources)
+      for (const acl of r.acls) {
+        const a = {
+          ...acl,
+          resourceType: r.resourceType,
+          resourceName: r.resourceName,
+          resourcePatternType: r.resourcePatternType,
+        };
+        if (!wanted.has(keyOf(a))) stale.push(a);
+      }
+  }
+  if (stale.length > 0) await admin.deleteAcls({ filters: stale });
+  return stale.length;
 }
 
 /** Grants (or, with `revoke`, removes) what a test needs beyond acls.txt, e.g. a topic of its own. */

@@ -1,6 +1,6 @@
 import { Kafka, KafkaJSSASLAuthenticationError, logLevel } from 'kafkajs';
 import { SUBSCRIPTIONS } from '@shop/contracts';
-import { ensureAcls } from './kafka-acls';
+import { applyAclPolicy } from './kafka-acls';
 import { checkKafkaPasswords, setKafkaPassword } from './native-kafka';
 import { InfraError } from './process-utils';
 import { KafkaUser, kafkaClient, settings } from './settings';
@@ -47,7 +47,9 @@ async function logsIn(user: KafkaUser): Promise<boolean> {
 }
 
 /** Users, topics and ACLs; each step is a no-op when already in place. Returns what it changed. */
-export async function ensureKafka(mode: 'native' | 'docker'): Promise<{ topics: string[]; passwords: string[] }> {
+export async function ensureKafka(
+  mode: 'native' | 'docker',
+): Promise<{ topics: string[]; passwords: string[]; aclsRemoved: number }> {
   const passwords = await ensureUsers(mode);
   const admin = new Kafka({ clientId: 'infra-topics', ...kafkaClient(), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
@@ -57,8 +59,8 @@ export async function ensureKafka(mode: 'native' | 'docker'): Promise<{ topics: 
     if (topics.length > 0) {
       await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true });
     }
-    await ensureAcls(admin);
-    return { topics, passwords };
+    const aclsRemoved = await applyAclPolicy(admin);
+    return { topics, passwords, aclsRemoved };
   } finally {
     await admin.disconnect();
   }

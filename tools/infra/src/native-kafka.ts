@@ -129,9 +129,6 @@ export function setKafkaPassword(user: string, password: string): void {
       `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="${settings.kafka.users.admin}";`,
     ].join('\n'),
   );
-  // From a file, not the command line, where `ps` would show it.
-  const credential = join(base, 'credential.properties');
-  writeSecret(credential, `SCRAM-SHA-512=[password=${password}]\n`);
   const [host, port] = [settings.host, settings.kafka.port];
   run(
     'java',
@@ -142,8 +139,9 @@ export function setKafkaPassword(user: string, password: string): void {
       '--command-config',
       adminConfig,
       '--alter',
-      '--add-config-file',
-      credential,
+      // On the command line for the moment it runs: ConfigCommand reads no SCRAM credential from a file.
+      '--add-config',
+      `SCRAM-SHA-512=[password=${password}]`,
       '--entity-type',
       'users',
       '--entity-name',
