@@ -29,10 +29,6 @@ const kafkaBrokers = z
   .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker must be host:port')).min(1));
 
 /**
- * The consumer group's session timeout: how long a crashed consumer's partitions wait
- * before another member takes them. Handlers heartbeat while they run, so it can be short.
- */
-/**
  * The service's own Kafka user (SASL/SCRAM): the broker authorises it by ACLs, so each
  * service can write only the topic it owns. TLS is KAFKA_SSL=true (CAs: Node's, plus
  * NODE_EXTRA_CA_CERTS); the project's broker listens on loopback without it.
@@ -47,6 +43,10 @@ const kafkaAuth = {
     .transform((v) => v === 'true'),
 };
 
+/**
+ * The consumer group's session timeout: how long a crashed consumer's partitions wait
+ * before another member takes them. Handlers heartbeat while they run, so it can be short.
+ */
 const kafkaSessionTimeoutMs = z.coerce.number().int().min(6000).max(300_000).default(10_000);
 
 /**
