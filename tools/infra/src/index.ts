@@ -35,6 +35,7 @@ export {
 export type { RabbitmqServiceUser } from './settings';
 export { startNativeKafka, stopNativeKafka, signalKafka } from './native-kafka';
 export { grantAcls } from './kafka-acls';
+export { kafkaRefusal, tryToWrite } from './kafka-probe';
 export type { AclGrant } from './kafka-acls';
 export {
   startConnect,

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, KafkaJSError, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
 import { applyAclPolicy, grantAcls } from './kafka-acls';
 import { brokerLog } from './infra';
+import { tryToWrite } from './kafka-probe';
 import { waitFor } from './process-utils';
 import { KafkaUser, kafkaBrokers, kafkaClient } from './settings';
 
@@ -16,27 +17,9 @@ const client = (user: KafkaUser, password?: string) =>
     connectionTimeout: 10_000,
   });
 
-/** The broker's error code, however deep kafkajs wrapped it. */
-function errorType(err: unknown): string {
-  for (let e = err as (KafkaJSError & { type?: string; originalError?: unknown }) | undefined; e;) {
-    if (e.type) return e.type;
-    e = (e.originalError ?? e.cause) as typeof e;
-  }
-  return String(err);
-}
-
-async function produce(user: KafkaUser, topic: string): Promise<string> {
-  const producer = client(user).producer({ idempotent: true, retry: { retries: 2 } }); // as the services'
-  await producer.connect();
-  try {
-    await producer.send({ topic, acks: -1, messages: [{ key: 'k', value: 'acl test' }] });
-    return 'written';
-  } catch (err) {
-    return errorType(err);
-  } finally {
-    await producer.disconnect();
-  }
-}
+// The services' own clients, with a longer connect timeout on a busy machine.
+const produce = (user: KafkaUser, topic: string) =>
+  tryToWrite({ ...kafkaClient(user), connectionTimeout: 10_000 }, topic);
 
 /** Joins `group` and reads `topic`; resolves with the error the consumer crashed on, or 'reading'. */
 async function consume(user: KafkaUser, topic: string, group: string, retries = 5): Promise<string> {

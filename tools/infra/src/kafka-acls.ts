@@ -69,27 +69,16 @@ const keyOf = (a: Acl) =>
 export async function applyAclPolicy(admin: Admin, grants = readAcls()): Promise<number> {
   await ensureAcls(admin, grants);
   const wanted = new Set(grants.map((g) => keyOf(aclOf(g))));
-  const stale: Acl[] = [];
-  for (const user of new Set(grants.map((g) => g.user))) {
-    const { resources } = await admin.describeAcls({
-      principal: `User:${user}`,
-      resourceType: AclResourceTypes.ANY,
-      resourcePatternType: ResourcePatternTypes.ANY,
-      operation: AclOperationTypes.ANY,
-      permissionType: AclPermissionTypes.ANY,
-      host: '*',
-    });
-    for (const r of resources)
-      for (const acl of r.acls) {
-        const a = {
-          ...acl,
-          resourceType: r.resourceType,
-          resourceName: r.resourceName,
-          resourcePatternType: r.resourcePatternType,
-        };
-        if (!wanted.has(keyOf(a))) stale.push(a);
-      }
-  }
+  const users = new Set(grants.map((g) => `User:${g.user}`));
+  const { resources } = await admin.describeAcls({
+    resourceType: AclResourceTypes.ANY,
+    resourcePatternType: ResourcePatternTypes.ANY,
+    operation: AclOperationTypes.ANY,
+    permissionType: AclPermissionTypes.ANY,
+  });
+  const stale = resources.flatMap(({ acls, ...resource }) =>
+    acls.map((acl) => ({ ...acl, ...resource })).filter((a) => users.has(a.principal) && !wanted.has(keyOf(a))),
+  );
   if (stale.length > 0) await admin.deleteAcls({ filters: stale });
   return stale.length;
 }

@@ -14,7 +14,7 @@ import { Retention } from '../relay/retention';
 import { markStreamed } from './mark-streamed';
 import { Parking } from './parking';
 import { StartUpPass } from './start-up-pass';
-import { ensureSlot } from './replication-slot';
+import { defaultSlotName, ensureSlot } from './replication-slot';
 import { TransactionQueue } from './transaction-queue';
 import { pendingRowOf, WalStream, WalTransaction } from './wal-stream';
 
@@ -110,10 +110,10 @@ export class OutboxLogicalRelay {
   }
 
   private async run(): Promise<void> {
-    const { logger, metrics, standbyRetryMs, retryBackoffMs, maxRetryBackoffMs } = this.settings;
+    const { logger, metrics, standbyRetryMs } = this.settings;
     while (this.running) {
       try {
-        const slot = (this.slot ??= await this.defaultSlotName());
+        const slot = (this.slot ??= await defaultSlotName(this.dataSource, this.settings.table));
         await ensureSlot(this.dataSource, slot, this.publication);
         this.stream = await WalStream.open(this.options.connection, slot, this.publication, this.settings.table, {
           transaction: (tx) => this.enqueue(tx),
@@ -129,11 +129,7 @@ export class OutboxLogicalRelay {
             error: errorMessage(err),
           });
         }
-        await this.sleep(
-          this.failures > 0
-            ? backoffMs(this.failures, { initialMs: retryBackoffMs, maxMs: maxRetryBackoffMs })
-            : standbyRetryMs,
-        );
+        await this.sleep(this.failures > 0 ? this.backoff() : standbyRetryMs);
         continue;
       }
       this.leading = true;
@@ -164,19 +160,8 @@ export class OutboxLogicalRelay {
         this.ended = undefined;
         this.startUp.reset();
       }
-      if (this.running && this.failures > 0)
-        await this.sleep(backoffMs(this.failures, { initialMs: retryBackoffMs, maxMs: maxRetryBackoffMs }));
+      if (this.running && this.failures > 0) await this.sleep(this.backoff());
     }
-  }
-
-  private async defaultSlotName(): Promise<string> {
-    const [{ db }] = await this.dataSource.query('SELECT current_database() AS db');
-    const { schema, table } = this.settings.table;
-    const base = schema === 'public' && table === 'outbox' ? 'outbox_relay' : `${schema}_${table}_relay`;
-    return `${base}_${db}`
-      .toLowerCase()
-      .replace(/[^a-z0-9_]/g, '_')
-      .slice(0, 63);
   }
 
   /** The start-up pass, then the slot's transactions as they come, each confirmed once published. */
@@ -223,7 +208,7 @@ export class OutboxLogicalRelay {
 
   /** Publishes until every row is published or parked; rows of a parked row's aggregate are parked too. */
   private async publishAll(rows: PendingRow[], session: SqlRunner): Promise<void> {
-    const { retryBackoffMs, maxRetryBackoffMs, metrics, hooks, logger } = this.settings;
+    const { metrics, hooks, logger } = this.settings;
     let pending = await this.parking.parkHeld(rows);
     while (pending.length > 0) {
       if (!this.running || this.ended) throw new StreamEnded();
@@ -265,7 +250,7 @@ export class OutboxLogicalRelay {
           failures: this.failures,
         });
       }
-      await this.sleep(backoffMs(this.failures, { initialMs: retryBackoffMs, maxMs: maxRetryBackoffMs }));
+      await this.sleep(this.backoff());
     }
   }
 
@@ -293,6 +278,12 @@ export class OutboxLogicalRelay {
         error: errorMessage(this.ended),
       });
     this.queue.wake();
+  }
+
+  /** The wait after `failures` failures in a row. */
+  private backoff(): number {
+    const { retryBackoffMs, maxRetryBackoffMs } = this.settings;
+    return backoffMs(this.failures, { initialMs: retryBackoffMs, maxMs: maxRetryBackoffMs });
   }
 
   private sleep(ms: number): Promise<void> {

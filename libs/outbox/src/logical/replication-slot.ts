@@ -1,4 +1,5 @@
 import { SqlRunner } from '../outbox-sql';
+import { OutboxTable } from '../outbox-table';
 
 /** A logical replication slot of the outbox's database, as monitoring reads it. */
 export interface ReplicationSlotStats {
@@ -20,6 +21,20 @@ export async function replicationSlots(db: SqlRunner): Promise<ReplicationSlotSt
             confirmed_flush_lsn::text AS "confirmedLsn", pg_current_wal_lsn()::text AS "serverLsn"
        FROM pg_replication_slots WHERE database = current_database() AND slot_type = 'logical'`,
   );
+}
+
+/**
+ * The slot a relay of `table` reads when not told: slot names are unique in the whole cluster,
+ * so it names the database, in the characters a slot name allows.
+ */
+export async function defaultSlotName(db: SqlRunner, table: OutboxTable): Promise<string> {
+  const [{ name }] = await db.query('SELECT current_database() AS name');
+  const base =
+    table.schema === 'public' && table.table === 'outbox' ? 'outbox_relay' : `${table.schema}_${table.table}_relay`;
+  return `${base}_${name}`
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 63);
 }
 
 /** PostgreSQL's SQLSTATE for "already exists": another relay created the slot first. */
