@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { infraDown, infraUp, ROOT_DIR } from '@shop/infra';
 import { formatTable, progress, ResultRow, writeJson } from './report';
+import { checkDurable } from './fixtures';
 import { kafkaDrain, relayDrain } from './steps/relay-drain';
 import { rabbitmqDrain } from './steps/rabbitmq-drain';
 import { httpThroughput } from './steps/http-throughput';
@@ -56,6 +57,7 @@ async function main(): Promise<number> {
   const { started } = await infraUp({ rabbitmq: true });
   const rows: ResultRow[] = [];
   try {
+    progress(`PostgreSQL ${await checkDurable()}`);
     rows.push(...(await relayDrain(kafkaDrain, sizes.backlog)));
     rows.push(...(await relayDrain(rabbitmqDrain, sizes.backlog)));
     const http = await httpThroughput(sizes.httpSeconds);

@@ -150,3 +150,26 @@ export async function waitForConsumers(groups: string[]): Promise<void> {
     await kafkaAdmin.disconnect();
   }
 }
+
+const DURABLE = { fsync: 'on', synchronous_commit: 'on', full_page_writes: 'on' } as const;
+
+/** The bench measures against durable commits, as in production; it refuses any other cluster. */
+export async function checkDurable(): Promise<string> {
+  const seen = await admin('postgres', async (c) => {
+    const values: Record<string, string> = {};
+    for (const name of [...Object.keys(DURABLE), 'wal_sync_method', 'shared_buffers']) {
+      values[name] = (await c.query(`SHOW ${name}`)).rows[0][name];
+    }
+    return values;
+  });
+  const wrong = Object.entries(DURABLE).filter(([name, value]) => seen[name] !== value);
+  if (wrong.length > 0) {
+    throw new Error(
+      `PostgreSQL is not durable (${wrong.map(([n]) => `${n}=${seen[n]}`).join(', ')}): ` +
+        'a cluster started by older code runs with fsync=off; restart it (npm run infra:down, then the bench)',
+    );
+  }
+  return Object.entries(seen)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(', ');
+}

@@ -91,8 +91,10 @@ export async function startNativePostgres(): Promise<void> {
     `-k ${socketDir()}`,
     `-c listen_addresses=${settings.host}`,
     '-c max_connections=200',
-    // A test cluster: durability of the machine itself is not under test.
-    '-c fsync=off',
+    // Durable, as in production: the outbox's extra insert is measured against a real commit.
+    '-c fsync=on',
+    '-c synchronous_commit=on',
+    '-c full_page_writes=on',
     '-c shared_buffers=128MB',
     // Log-based relays (RELAY_MODE=logical, Debezium) read the WAL through replication slots;
     // a slot whose reader is away keeps WAL, up to this bound (then the slot is invalidated).
