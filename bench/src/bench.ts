@@ -2,7 +2,8 @@
  * `npm run bench [-- --quick]`: every figure of issue #7, and issue #18's relay modes, beside
  * a baseline measured in the same run on the same machine. Prints a table, writes
  * bench/results/latest.json.
- * Quick mode uses small sizes and never fails on a missed target, only on a crash.
+ * Quick mode uses small sizes and never fails on a missed target, only on a crash;
+ * `--only=step,step` runs some steps (names: the `steps` table below).
  */
 import 'reflect-metadata';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -48,9 +49,48 @@ const sizes = quick
 
 const resultsFile = join(ROOT_DIR, 'bench/results/latest.json');
 
+/** Figures later steps depend on, each measured once, by its own step or by the first step needing it. */
+const once = <T>(fn: () => Promise<T>): (() => Promise<T>) => {
+  let result: Promise<T> | undefined;
+  return () => (result ??= fn());
+};
+const http = once(() => httpThroughput(sizes.httpSeconds));
+const tx = once(() => placeOrderTps(sizes.windowMs));
+const latencyRate = async () => (await tx()).maxTps / 2;
+const publish = once(async () => commitToPublish(await latencyRate(), sizes.windowMs));
+
+/** The steps in the order they run; `--only=a,b` runs a subset (and what it depends on, unprinted). */
+const steps: Record<string, () => Promise<ResultRow[]>> = {
+  'kafka-drain': () => relayDrain(kafkaDrain, sizes.backlog),
+  'rabbitmq-drain': () => relayDrain(rabbitmqDrain, sizes.backlog),
+  http: async () => (await http()).rows,
+  'place-order': async () => (await tx()).rows,
+  'commit-to-publish': async () => (await publish()).rows,
+  'rabbitmq-commit-to-publish': async () =>
+    rabbitmqCommitToPublish(await latencyRate(), sizes.windowMs, await publish()),
+  'relay-modes': async () => relayModes(await latencyRate(), sizes.relayModes),
+  'commit-to-consumed': async () =>
+    commitToConsumed(Math.min(await latencyRate(), (await http()).maxRate / 2), sizes.windowMs, (await publish()).p99),
+  'consumer-throughput': () => consumerThroughput(sizes.consumerMessages),
+  'rabbitmq-consumer-throughput': () => rabbitmqConsumerThroughput(sizes.consumerMessages),
+  'idle-cost': () => idleCost(sizes.idleMs),
+  'table-health': () => tableHealth(sizes.health),
+};
+
+function selectedSteps(): string[] {
+  const only = process.argv.find((a) => a.startsWith('--only='));
+  if (!only) return Object.keys(steps);
+  const names = only.slice('--only='.length).split(',');
+  const unknown = names.filter((n) => !(n in steps));
+  if (unknown.length > 0)
+    throw new Error(`unknown step(s) ${unknown.join(', ')}; steps: ${Object.keys(steps).join(', ')}`);
+  return Object.keys(steps).filter((n) => names.includes(n));
+}
+
 async function main(): Promise<number> {
   Logger.overrideLogger(false); // kafkajs and NestJS stay quiet; progress lines are ours
   const t0 = Date.now();
+  const names = selectedSteps();
   progress(
     `${quick ? 'quick' : 'full'} run on ${cpus().length}× ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB`,
   );
@@ -58,22 +98,7 @@ async function main(): Promise<number> {
   const rows: ResultRow[] = [];
   try {
     progress(`PostgreSQL ${await checkDurable()}`);
-    rows.push(...(await relayDrain(kafkaDrain, sizes.backlog)));
-    rows.push(...(await relayDrain(rabbitmqDrain, sizes.backlog)));
-    const http = await httpThroughput(sizes.httpSeconds);
-    rows.push(...http.rows);
-    const tx = await placeOrderTps(sizes.windowMs);
-    rows.push(...tx.rows);
-    const latencyRate = tx.maxTps / 2;
-    const publish = await commitToPublish(latencyRate, sizes.windowMs);
-    rows.push(...publish.rows);
-    rows.push(...(await rabbitmqCommitToPublish(latencyRate, sizes.windowMs, publish)));
-    rows.push(...(await relayModes(latencyRate, sizes.relayModes)));
-    rows.push(...(await commitToConsumed(Math.min(latencyRate, http.maxRate / 2), sizes.windowMs, publish.p99)));
-    rows.push(...(await consumerThroughput(sizes.consumerMessages)));
-    rows.push(...(await rabbitmqConsumerThroughput(sizes.consumerMessages)));
-    rows.push(...(await idleCost(sizes.idleMs)));
-    rows.push(...(await tableHealth(sizes.health)));
+    for (const name of names) rows.push(...(await steps[name]()));
   } finally {
     if (started.length > 0) await infraDown();
   }
