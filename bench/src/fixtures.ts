@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { Kafka, logLevel } from 'kafkajs';
-import { adminConnection, createTestDatabase, kafkaClient } from '@shop/infra';
+import { adminConnection, createTestDatabase, kafkaClient, startService } from '@shop/infra';
 import { CreateOutboxTable1764000000000, OutboxEvent } from '@transactional-outbox/outbox';
 import { fixtures, ORDER_EVENTS_TOPIC } from '@shop/contracts';
 import { progress } from './report';
@@ -25,9 +25,10 @@ export interface BenchDatabase {
  * A throw-away database: empty with the outbox table, or a copy of a service database's
  * schema (`template`, e.g. `orders` after order-service ran its migrations), emptied.
  */
-export async function benchDatabase(prefix: string, template?: string): Promise<BenchDatabase> {
+export async function benchDatabase(prefix: string, template?: 'orders'): Promise<BenchDatabase> {
   const db = await createTestDatabase(prefix);
   if (template) {
+    await ensureMigrated(template);
     await db.drop();
     await admin('postgres', (c) => c.query(`CREATE DATABASE "${db.name}" TEMPLATE "${template}"`));
   }
@@ -62,6 +63,17 @@ export async function benchDatabase(prefix: string, template?: string): Promise<
       await db.drop();
     },
   };
+}
+
+/** A service creates its schema as it starts (migrations): on fresh infrastructure, start it once. */
+async function ensureMigrated(database: 'orders'): Promise<void> {
+  const { rows } = await admin(database, (c) =>
+    c.query(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename = $1`, [database]),
+  );
+  if (rows[0].n > 0) return;
+  progress(`${database}: order-service starts once to create its schema`);
+  const service = await startService('order-service', {}, { until: 'live' });
+  await service.stop();
 }
 
 /** Runs `fn` on a superuser connection to `database`. */
