@@ -1,2 +1,2 @@
 export { KafkaJsPublisher, outboxProducerConfig } from './kafkajs-publisher';
-export { isProducerStateError, isRecordError } from './record-errors';
+export { isProducerStateError, isRecordError } from '../kafka/record-errors';

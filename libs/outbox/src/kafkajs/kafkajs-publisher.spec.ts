@@ -3,7 +3,12 @@ import { OutboxRecord } from '../publisher';
 import { KafkaJsPublisher, outboxProducerConfig } from './kafkajs-publisher';
 
 const tooLarge = () =>
-  new KafkaJSProtocolError({ type: 'MESSAGE_TOO_LARGE', message: 'too large', retriable: false } as unknown as Error);
+  new KafkaJSProtocolError({
+    type: 'MESSAGE_TOO_LARGE',
+    code: 10,
+    message: 'too large',
+    retriable: false,
+  } as unknown as Error);
 
 /**
  * A kafkajs client whose producer records each sendBatch and answers with `fail` (an error
@@ -135,6 +140,7 @@ describe('KafkaJsPublisher', () => {
       ++sends === 1
         ? new KafkaJSProtocolError({
             type: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+            code: 45,
             message: 'out of order',
             retriable: false,
           } as unknown as Error)

@@ -1,7 +1,8 @@
 import { IHeaders, Kafka, KafkaConfig, logLevel, Message, Partitioners, Producer, ProducerConfig } from 'kafkajs';
 import { errorMessage } from '../logger';
 import { OutboxPublisher, OutboxRecord, PUBLISHED, PublishResult } from '../publisher';
-import { isProducerStateError, isRecordError } from './record-errors';
+import { publishOneByOne, unavailable } from '../kafka/one-by-one';
+import { isProducerStateError, isRecordError } from '../kafka/record-errors';
 
 /**
  * Idempotent, one request in flight: the producer's own retries neither duplicate nor
@@ -41,41 +42,12 @@ export class KafkaJsPublisher implements OutboxPublisher {
     } catch (err) {
       if (!isRecordError(err)) return records.map(() => unavailable(err));
       if (records.length === 1) return [{ status: 'refused', error: errorMessage(err) }];
-      return this.oneByOne(records);
+      return publishOneByOne(records, (record) => this.send([record]));
     }
   }
 
   async close(): Promise<void> {
     await this.producer.disconnect();
-  }
-
-  /**
-   * The batch held a record the broker refuses, and Kafka does not say which: send record
-   * by record to find it. After a refused record, the later ones with its topic and key stay
-   * unsent (the port's ordering contract); after a broker error, all the rest do.
-   */
-  private async oneByOne(records: readonly OutboxRecord[]): Promise<PublishResult[]> {
-    const results: PublishResult[] = [];
-    const held = new Set<string>();
-    let down: PublishResult | undefined;
-    for (const record of records) {
-      const key = `${record.destination}\u0000${record.key}`;
-      if (down) results.push(down);
-      else if (held.has(key))
-        results.push({ status: 'unavailable', error: 'held back by a refused record of its key' });
-      else {
-        try {
-          await this.send([record]);
-          results.push(PUBLISHED);
-        } catch (err) {
-          if (isRecordError(err)) {
-            held.add(key);
-            results.push({ status: 'refused', error: errorMessage(err) });
-          } else results.push((down = unavailable(err)));
-        }
-      }
-    }
-    return results;
   }
 
   private async send(records: readonly OutboxRecord[]): Promise<void> {
@@ -103,5 +75,3 @@ export class KafkaJsPublisher implements OutboxPublisher {
     }
   }
 }
-
-const unavailable = (err: unknown): PublishResult => ({ status: 'unavailable', error: errorMessage(err) });
