@@ -1,4 +1,4 @@
-// The core: no broker client, no NestJS, no prom-client. Adapters: `/kafkajs`, `/rabbitmq`, `/nest`, `/prometheus`.
+// The core: no broker client, no NestJS, no prom-client. Adapters: `/kafkajs`, `/confluent`, `/rabbitmq`, `/nest`, `/prometheus`.
 export { Outbox, OutboxTransactionError } from './outbox';
 export type { OutboxOptions } from './outbox';
 export type { OutboxEvent, OutboxHeaders } from './outbox-event';

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
-import { grantAcls, kafkaBrokers, kafkaClient, runTs, sleep, startBroker, stopBroker, waitFor } from '@shop/infra';
+import { grantAcls, kafkaBrokers, kafkaClient, runTs, sleep, waitFor } from '@shop/infra';
 import { event, idOf, kafka, nOf, useRelayTestBed } from '../test/relay-test-bed';
+import { expectRowsHeldWhileTheBrokerIsDown } from '../test/broker-outage';
 import { runOutboxCli } from './cli/outbox-cli';
 import { outboxSql, PendingRow } from './index';
 
@@ -165,26 +166,9 @@ describe('OutboxRelay: refused records, leaders and crashes (real PostgreSQL and
     expect(new Set(messages.map(idOf))).toEqual(new Set(events.map((e) => e.id)));
   });
 
-  it('holds rows while the broker is down and publishes them all when it returns', async () => {
-    const topic = `relay-it-${randomUUID()}`;
-    const relay = bed.newRelay({ topicFor: () => topic, retryBackoffMs: 100, maxRetryBackoffMs: 1000 });
-    await relay.start();
-    const before = Array.from({ length: 100 }, (_, i) => event(`agg-${i % 7}`, i));
-    await bed.commit(before);
-    await waitFor('first half published', async () => (await bed.pending()) === 0, 20_000);
-
-    await stopBroker();
-    const during = Array.from({ length: 100 }, (_, i) => event(`agg-${i % 7}`, 100 + i));
-    try {
-      await bed.commit(during);
-      await sleep(2000);
-      expect(await bed.pending()).toBe(100);
-    } finally {
-      await startBroker();
-    }
-    await waitFor('second half published', async () => (await bed.pending()) === 0, 60_000);
-    const reader = await bed.newReader(topic);
-    const messages = await reader.waitFor(200);
-    expect(new Set(messages.map(idOf))).toEqual(new Set([...before, ...during].map((e) => e.id)));
-  }, 120_000);
+  it(
+    'holds rows while the broker is down and publishes them all when it returns',
+    () => expectRowsHeldWhileTheBrokerIsDown(bed),
+    120_000,
+  );
 });

@@ -12,6 +12,7 @@ import {
   Outbox,
   OutboxAdmin,
   OutboxEvent,
+  OutboxPublisher,
   OutboxRelay,
   OutboxRelayOptions,
   OutboxTableOptions,
@@ -64,8 +65,8 @@ export class RelayTestBed {
   }
 
   /** A relay of its own name (so no other test's relay leads it), polling every 50 ms. */
-  newRelay(options: OutboxRelayOptions = {}, publisherKafka = kafka): OutboxRelay {
-    const relay = new OutboxRelay(this.ds, new KafkaJsPublisher(publisherKafka), {
+  newRelay(options: OutboxRelayOptions = {}, publisher: Kafka | OutboxPublisher = kafka): OutboxRelay {
+    const relay = new OutboxRelay(this.ds, publisher instanceof Kafka ? new KafkaJsPublisher(publisher) : publisher, {
       name: randomUUID(),
       pollIntervalMs: 50,
       ...this.table,

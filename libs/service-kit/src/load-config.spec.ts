@@ -26,7 +26,26 @@ describe('loadConfig', () => {
       KAFKA_SESSION_TIMEOUT_MS: 10_000,
       KAFKA_SASL_MECHANISM: 'scram-sha-512',
       KAFKA_SSL: false,
+      KAFKA_CLIENT: 'kafkajs',
       DB_PORT: 55432,
+    });
+  });
+
+  it("takes the relay's Kafka client from KAFKA_CLIENT, kafkajs unless it says, and checks it is installed", () => {
+    expect(errorOf({ ...validEnv, KAFKA_CLIENT: 'rdkafka' })).toContain('KAFKA_CLIENT: must be kafkajs or confluent');
+    jest.isolateModules(() => {
+      // As on a machine where the optional dependency did not build.
+      jest.doMock('@transactional-outbox/outbox/confluent', () => ({
+        loadConfluentKafka: () => {
+          throw new Error('@confluentinc/kafka-javascript is not installed');
+        },
+      }));
+      const isolated = jest.requireActual<typeof import('./load-config')>('./load-config');
+      const withoutIt = z.object({ ...envSchemas.database }).and(isolated.envSchemas.broker);
+      expect(() => isolated.loadConfig(withoutIt, { ...validEnv, KAFKA_CLIENT: 'confluent' })).toThrow(
+        'KAFKA_CLIENT: @confluentinc/kafka-javascript is not installed',
+      );
+      expect(isolated.loadConfig(withoutIt, validEnv)).toMatchObject({ KAFKA_CLIENT: 'kafkajs' });
     });
   });
 

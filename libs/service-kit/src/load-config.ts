@@ -1,3 +1,4 @@
+import { loadConfluentKafka } from '@transactional-outbox/outbox/confluent';
 import { z } from 'zod';
 import { operatorTokenSchema } from './operator-auth';
 
@@ -50,6 +51,23 @@ const kafkaAuth = {
 const kafkaSessionTimeoutMs = z.coerce.number().int().min(6000).max(300_000).default(10_000);
 
 /**
+ * The Kafka client the outbox relay publishes with: kafkajs, or librdkafka through
+ * `@confluentinc/kafka-javascript` (an optional dependency with a native part, so checked
+ * at start). The inbox consumers read with kafkajs either way.
+ */
+const kafkaClient = z
+  .enum(['kafkajs', 'confluent'], { error: 'must be kafkajs or confluent' })
+  .default('kafkajs')
+  .superRefine((client, ctx) => {
+    if (client !== 'confluent') return;
+    try {
+      loadConfluentKafka();
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  });
+
+/**
  * Which broker the outbox publishes to and the inbox consumes from. Each broker's settings are
  * required only when it is the one chosen; BROKER defaults to kafka.
  */
@@ -66,6 +84,7 @@ const broker = z.preprocess(
         KAFKA_BROKERS: kafkaBrokers,
         ...kafkaAuth,
         KAFKA_SESSION_TIMEOUT_MS: kafkaSessionTimeoutMs,
+        KAFKA_CLIENT: kafkaClient,
       }),
       z.object({
         BROKER: z.literal('rabbitmq'),

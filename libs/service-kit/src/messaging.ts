@@ -2,6 +2,7 @@ import type { InboxBroker } from '@transactional-outbox/inbox';
 import { KafkaInboxBroker } from '@transactional-outbox/inbox/kafkajs';
 import { RabbitMqInboxBroker } from '@transactional-outbox/inbox/rabbitmq';
 import type { OutboxPublisher } from '@transactional-outbox/outbox';
+import { ConfluentKafkaPublisher } from '@transactional-outbox/outbox/confluent';
 import { KafkaJsPublisher } from '@transactional-outbox/outbox/kafkajs';
 import { RabbitMqPublisher } from '@transactional-outbox/outbox/rabbitmq';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
@@ -35,14 +36,16 @@ const PASSIVE = { declareTopology: false } as const;
 
 /**
  * The one place a service's outbox publisher and inbox broker are built for the broker its
- * configuration names. On RabbitMQ a topic is an exchange of the same name, and the inbox
+ * configuration names (and, on Kafka, the publisher for the client KAFKA_CLIENT names). On RabbitMQ a topic is an exchange of the same name, and the inbox
  * reads its own queue `<exchange>.<consumer>` bound to it.
  */
 export function messagingFor(config: BrokerConfig, clientId: string) {
   return {
     publisher(): OutboxPublisher {
       if (config.BROKER === 'rabbitmq') return new RabbitMqPublisher(config.RABBITMQ_URL, {}, PASSIVE);
-      return new KafkaJsPublisher(kafkaClientConfig(config, clientId));
+      const client = kafkaClientConfig(config, clientId);
+      if (config.KAFKA_CLIENT === 'confluent') return new ConfluentKafkaPublisher({ kafkaJS: client });
+      return new KafkaJsPublisher(client);
     },
     inboxBroker(topics: readonly string[], kafka: KafkaConsumerTuning = {}): InboxBroker {
       if (config.BROKER === 'rabbitmq')
