@@ -12,11 +12,12 @@ import { Logger } from '@nestjs/common';
 import { infraDown, infraUp, ROOT_DIR } from '@shop/infra';
 import { formatTable, progress, ResultRow, writeJson } from './report';
 import { checkDurable } from './fixtures';
-import { kafkaDrain, relayDrain } from './steps/relay-drain';
+import { confluentDrain, kafkaDrain, relayDrain } from './steps/relay-drain';
+import { confluentRows } from './confluent';
 import { rabbitmqDrain } from './steps/rabbitmq-drain';
 import { httpThroughput } from './steps/http-throughput';
 import { placeOrderTps } from './steps/place-order-tps';
-import { commitToPublish } from './steps/commit-to-publish';
+import { commitToPublish, confluentCommitToPublish } from './steps/commit-to-publish';
 import { rabbitmqCommitToPublish } from './steps/rabbitmq-commit-to-publish';
 import { relayModes } from './steps/relay-modes';
 import { commitToConsumed } from './steps/commit-to-consumed';
@@ -61,11 +62,19 @@ const publish = once(async () => commitToPublish(await latencyRate(), sizes.wind
 
 /** The steps in the order they run; `--only=a,b` runs a subset (and what it depends on, unprinted). */
 const steps: Record<string, () => Promise<ResultRow[]>> = {
-  'kafka-drain': () => relayDrain(kafkaDrain, sizes.backlog),
+  'kafka-drain': async () => [
+    ...(await relayDrain(kafkaDrain, sizes.backlog)),
+    ...(await confluentRows('kafka-drain', (client) => relayDrain(confluentDrain(client), sizes.backlog))),
+  ],
   'rabbitmq-drain': () => relayDrain(rabbitmqDrain, sizes.backlog),
   http: async () => (await http()).rows,
   'place-order': async () => (await tx()).rows,
-  'commit-to-publish': async () => (await publish()).rows,
+  'commit-to-publish': async () => [
+    ...(await publish()).rows,
+    ...(await confluentRows('commit-to-publish', async (client) =>
+      confluentCommitToPublish(client, await latencyRate(), sizes.windowMs),
+    )),
+  ],
   'rabbitmq-commit-to-publish': async () =>
     rabbitmqCommitToPublish(await latencyRate(), sizes.windowMs, await publish()),
   'relay-modes': async () => relayModes(await latencyRate(), sizes.relayModes),

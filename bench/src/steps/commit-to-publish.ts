@@ -1,29 +1,40 @@
 import { Outbox, OutboxPublisher, OutboxRelay } from '@transactional-outbox/outbox';
 import { KafkaJsPublisher, outboxProducerConfig } from '@transactional-outbox/outbox/kafkajs';
+import {
+  ConfluentKafka,
+  ConfluentKafkaPublisher,
+  confluentProducerConfig,
+} from '@transactional-outbox/outbox/confluent';
 import { atMost, progress, ResultRow, row } from '../report';
 import { BenchDatabase, benchDatabase, createTopic, deleteTopics, kafka } from '../fixtures';
 import { atRate, latencies, percentile, sleep } from '../stats';
 import { placeOrderTransaction } from './place-order';
 
+/** A producer of either client, as brokerAck drives it. */
+interface AckProducer {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  send(message: { key: string; value: string }): Promise<unknown>;
+}
+
 /**
  * What the broker alone takes: one message at a time, sent and acknowledged (acks=all)
  * with the relay's producer settings. No relay can publish faster than this.
  */
-async function brokerAck(topic: string, count: number): Promise<Latency> {
-  const producer = kafka.producer(outboxProducerConfig);
+async function brokerAck(client: string, producer: AckProducer, count: number): Promise<Latency> {
   await producer.connect();
   const samples: number[] = [];
   try {
     for (let i = 0; i < count + 10; i++) {
       const t = performance.now();
-      await producer.send({ topic, acks: -1, messages: [{ key: `ack-${i}`, value: 'x'.repeat(500) }] });
+      await producer.send({ key: `ack-${i}`, value: 'x'.repeat(500) });
       if (i >= 10) samples.push(performance.now() - t); // the first sends connect and warm up
     }
   } finally {
     await producer.disconnect();
   }
   const result = { p50: percentile(samples, 50), p99: percentile(samples, 99) };
-  progress(`kafkajs send→ack alone: p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms`);
+  progress(`${client} send→ack alone: p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms`);
   return result;
 }
 
@@ -95,7 +106,16 @@ export async function commitToPublish(rate: number, durationMs: number): Promise
       measureCommitToPublish(db, new KafkaJsPublisher(kafka), topic, { label, wake, rate, durationMs });
     const woken = await measure('woken on commit', true);
     const polling = await measure('polling only', false);
-    const ack = await brokerAck(topic, 300);
+    const producer = kafka.producer(outboxProducerConfig);
+    const ack = await brokerAck(
+      'kafkajs',
+      {
+        connect: () => producer.connect(),
+        disconnect: () => producer.disconnect(),
+        send: (message) => producer.send({ topic, acks: -1, messages: [message] }),
+      },
+      300,
+    );
     return {
       p50: woken.p50,
       p99: woken.p99,
@@ -106,6 +126,47 @@ export async function commitToPublish(rate: number, durationMs: number): Promise
         row('3. kafkajs send→ack of one message, p99', ack.p99, null, 'ms', 'context', undefined),
       ],
     };
+  } finally {
+    await db.drop();
+    await deleteTopics([topic]);
+  }
+}
+
+/**
+ * Metric 3 through `@confluentinc/kafka-javascript` (librdkafka), woken on commit, against
+ * its own producer's send→ack of one message with the relay's settings.
+ */
+export async function confluentCommitToPublish(
+  client: ConfluentKafka,
+  rate: number,
+  durationMs: number,
+): Promise<ResultRow[]> {
+  const db = await benchDatabase('bench_latency_confluent', 'orders');
+  const topic = await createTopic('latency-confluent');
+  try {
+    const publisher = new ConfluentKafkaPublisher(client);
+    const woken = await measureCommitToPublish(db, publisher, topic, {
+      label: 'woken on commit, @confluentinc/kafka-javascript',
+      wake: true,
+      rate,
+      durationMs,
+    });
+    const producer = client.producer(confluentProducerConfig);
+    const ack = await brokerAck(
+      '@confluentinc/kafka-javascript',
+      {
+        connect: () => producer.connect(),
+        disconnect: () => producer.disconnect(),
+        send: (message) => producer.send({ topic, messages: [{ ...message, headers: {} }] }),
+      },
+      300,
+    );
+    const name = (p: string) =>
+      `3. commit→publish ${p} via @confluentinc/kafka-javascript (baseline: its send→ack of one message)`;
+    return [
+      row(name('p50'), woken.p50, ack.p50, 'ms', '≤ 5 ms', atMost(5)),
+      row(name('p99'), woken.p99, ack.p99, 'ms', '≤ 25 ms', atMost(25)),
+    ];
   } finally {
     await db.drop();
     await deleteTopics([topic]);

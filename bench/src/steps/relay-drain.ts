@@ -1,6 +1,12 @@
 import { Message } from 'kafkajs';
 import { OutboxPublisher, OutboxRelay, PendingRow } from '@transactional-outbox/outbox';
 import { KafkaJsPublisher, outboxProducerConfig } from '@transactional-outbox/outbox/kafkajs';
+import {
+  ConfluentKafka,
+  ConfluentKafkaPublisher,
+  ConfluentMessage,
+  confluentProducerConfig,
+} from '@transactional-outbox/outbox/confluent';
 import { atLeastRatio, progress, ResultRow, row } from '../report';
 import { BenchDatabase, benchDatabase, createTopic, deleteTopics, kafka } from '../fixtures';
 import { sleep } from '../stats';
@@ -90,6 +96,32 @@ export const kafkaDrain: DrainBroker = {
     };
   },
 };
+
+/**
+ * The same on librdkafka through `@confluentinc/kafka-javascript`, against its own producer
+ * sending the same messages a batch at a time (all produced, then every delivery awaited).
+ */
+export const confluentDrain = (client: ConfluentKafka): DrainBroker => ({
+  label: ' via @confluentinc/kafka-javascript',
+  client: '@confluentinc/kafka-javascript',
+  baseline: '@confluentinc/kafka-javascript send',
+  destination: kafkaDrain.destination,
+  publisher: () => new ConfluentKafkaPublisher(client),
+  rawSender(rows) {
+    const messages = messagesOf(rows) as ConfluentMessage[];
+    return async (topic, batchSize) => {
+      const producer = client.producer(confluentProducerConfig);
+      const t0 = performance.now();
+      await producer.connect();
+      for (let i = 0; i < messages.length; i += batchSize) {
+        await producer.send({ topic, messages: messages.slice(i, i + batchSize) });
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      await producer.disconnect();
+      return seconds;
+    };
+  },
+});
 
 async function relaySend(
   db: BenchDatabase,
