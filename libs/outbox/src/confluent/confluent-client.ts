@@ -48,7 +48,7 @@ export function loadConfluentKafka(): ConfluentModule {
     throw new Error(
       `${CONFLUENT_PACKAGE} is not installed or its native module did not build ` +
         `(npm install ${CONFLUENT_PACKAGE}; where its prebuilt binary cannot be downloaded, ` +
-        `CKJS_LINKING=dynamic with libssl-dev and zlib1g-dev builds it): ${(err as Error).message}`,
+        `CKJS_LINKING=dynamic with libssl-dev and zlib1g-dev builds it): ${String((err as Error).message).split('\n')[0]}`,
       { cause: err },
     );
   }
