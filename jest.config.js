@@ -45,7 +45,7 @@ module.exports = {
   testTimeout: 60_000,
   reporters: ['default', '<rootDir>/tools/jest/summary-reporter.js'],
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'] },
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools,bench}/**/*.spec.ts'] },
     {
       ...base,
       ...infra,
