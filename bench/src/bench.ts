@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick]`: every figure of issue #7, and issue #18's relay modes, beside
  * a baseline measured in the same run on the same machine. Prints a table, writes
- * bench/results/latest.json.
+ * bench/results/latest.json and the curves' charts (charts-output.ts).
  * Quick mode uses small sizes and never fails on a missed target, only on a crash;
  * `--only=step,step` runs some steps (names: the `steps` table below).
  */
@@ -25,6 +25,8 @@ import { consumerThroughput } from './steps/consumer-throughput';
 import { rabbitmqConsumerThroughput } from './steps/rabbitmq-consumer-throughput';
 import { idleCost } from './steps/idle-cost';
 import { tableHealth } from './steps/table-health';
+import { drainCurve, latencyCurve } from './steps/curves';
+import { writeCharts } from './charts-output';
 
 const quick = process.argv.includes('--quick');
 
@@ -37,6 +39,8 @@ const sizes = quick
       idleMs: 5_000,
       relayModes: { windowMs: 5_000, idleMs: 5_000 },
       health: { small: 10_000, large: 30_000, baselineMs: 8_000, xminHoldMs: 15_000 },
+      latencyCurve: { publishFrom: 100, consumedFrom: 10, factor: 2, windowMs: 3_000, maxPoints: 6 },
+      drainCurve: [1_000, 5_000, 20_000],
     }
   : {
       backlog: 100_000,
@@ -46,6 +50,8 @@ const sizes = quick
       idleMs: 60_000,
       relayModes: { windowMs: 20_000, idleMs: 20_000 },
       health: { small: 10_000, large: 1_000_000, baselineMs: 60_000, xminHoldMs: 300_000 },
+      latencyCurve: { publishFrom: 200, consumedFrom: 25, factor: 1.5, windowMs: 8_000, maxPoints: 12 },
+      drainCurve: [10_000, 100_000, 1_000_000],
     };
 
 const resultsFile = join(ROOT_DIR, 'bench/results/latest.json');
@@ -84,6 +90,8 @@ const steps: Record<string, () => Promise<ResultRow[]>> = {
   'rabbitmq-consumer-throughput': () => rabbitmqConsumerThroughput(sizes.consumerMessages),
   'idle-cost': () => idleCost(sizes.idleMs),
   'table-health': () => tableHealth(sizes.health),
+  'latency-curve': () => latencyCurve(sizes.latencyCurve),
+  'drain-curve': () => drainCurve(sizes.drainCurve),
 };
 
 function selectedSteps(): string[] {
@@ -113,6 +121,7 @@ async function main(): Promise<number> {
   }
   rows.sort((a, b) => a.metric.localeCompare(b.metric, 'en', { numeric: true }));
   writeJson(resultsFile, rows);
+  writeCharts(!quick);
   const minutes = ((Date.now() - t0) / 60_000).toFixed(1);
   console.log(`\n${formatTable(rows)}\n`);
   console.log(

@@ -13,7 +13,7 @@ export interface ChartAxis {
 
 export interface ChartSeries {
   name: string;
-  /** [x, y] pairs; pairs with a value that is not finite are left out. */
+  /** [x, y] pairs; pairs with a value that is not finite are left out. Marked when 60 or fewer. */
   points: readonly (readonly [number, number])[];
 }
 
@@ -31,6 +31,7 @@ export const HEIGHT = 440;
 /** The plot area inside the frame; the margins hold the title, ticks, labels and legend. */
 export const PLOT = { left: 80, top: 48, right: WIDTH - 24, bottom: HEIGHT - 110 } as const;
 
+const MAX_MARKED = 60;
 const COLOURS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9'];
 const DASHES = ['', '8 4', '2 3', '10 3 2 3', '4 4', '1 5'];
 
@@ -118,7 +119,8 @@ export function lineChart(chart: Chart): string {
     const points = s.points.filter(([x, y]) => xs.accepts(x) && ys.accepts(y)).map(([x, y]) => [x, y] as const);
     const path = points.map(([x, y]) => `${px(xs.at(x))},${px(ys.at(y))}`).join(' ');
     const dash = DASHES[i % DASHES.length] ? ` stroke-dasharray="${DASHES[i % DASHES.length]}"` : '';
-    const marks = points.map(
+    // Markers help a few points; on a long series they would hide the line.
+    const marks = (points.length > MAX_MARKED ? [] : points).map(
       ([x, y]) =>
         `<circle class="point" cx="${px(xs.at(x))}" cy="${px(ys.at(y))}" r="3" fill="${colour}">` +
         `<title>${escape(`${s.name}: ${formatTick(x)}, ${formatTick(y)}`)}</title></circle>`,

@@ -21,6 +21,23 @@ export function latencies(from: ReadonlyMap<string, number>, to: ReadonlyMap<str
   return out;
 }
 
+/**
+ * How many of the timestamps are at or before `t`: e.g. commits within an open-loop window,
+ * which fall short of the offered count once the system cannot keep up.
+ */
+export function countUntil(timestamps: ReadonlyMap<string, number>, t: number): number {
+  let n = 0;
+  for (const at of timestamps.values()) if (at <= t) n += 1;
+  return n;
+}
+
+/**
+ * An open-loop rate is saturated when less than 90 % of it got through within the window,
+ * or more than a second of traffic was still on its way when the load stopped.
+ */
+export const saturated = (offered: number, achieved: number, backlog: number): boolean =>
+  achieved < 0.9 * offered || backlog > offered;
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**

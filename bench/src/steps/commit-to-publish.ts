@@ -7,7 +7,7 @@ import {
 } from '@transactional-outbox/outbox/confluent';
 import { atMost, progress, ResultRow, row } from '../report';
 import { BenchDatabase, benchDatabase, createTopic, deleteTopics, kafka } from '../fixtures';
-import { atRate, latencies, percentile, sleep } from '../stats';
+import { atRate, countUntil, latencies, percentile, sleep } from '../stats';
 import { placeOrderTransaction } from './place-order';
 
 /** A producer of either client, as brokerAck drives it. */
@@ -43,6 +43,14 @@ export interface Latency {
   p99: number;
 }
 
+/** A latency at an offered rate, with how well the writers and the relay kept up with it. */
+export interface LatencyAtRate extends Latency {
+  /** Transactions committed per second within the window. */
+  achieved: number;
+  /** Events committed and not yet acknowledged when the last transaction committed. */
+  backlog: number;
+}
+
 export interface CommitToPublishResult extends Latency {
   rows: ResultRow[];
 }
@@ -58,7 +66,7 @@ export async function measureCommitToPublish(
   publisher: OutboxPublisher,
   destination: string,
   options: { label: string; wake: boolean; rate: number; durationMs: number },
-): Promise<Latency> {
+): Promise<LatencyAtRate> {
   const { label, wake, rate, durationMs } = options;
   const committedAt = new Map<string, number>();
   const ackedAt = new Map<string, number>();
@@ -82,17 +90,20 @@ export async function measureCommitToPublish(
   while (ackedAt.size === 0) await sleep(10);
   ackedAt.clear();
   progress(`commit→publish ${label}: ${Math.round(rate)} tx/s for ${durationMs / 1000}s`);
+  const t0 = performance.now();
   const { errors } = await atRate(rate, durationMs, async () => {
     const id = await placeOrderTransaction(db.ds, outbox);
     committedAt.set(id, performance.now());
   });
   if (errors.length > 0) throw errors[0];
+  const achieved = countUntil(committedAt, t0 + durationMs) / (durationMs / 1000);
+  const backlog = committedAt.size - ackedAt.size;
   const deadline = Date.now() + 15_000;
   while (ackedAt.size < committedAt.size && Date.now() < deadline) await sleep(20);
   await relay.stop();
   const samples = latencies(committedAt, ackedAt);
   if (samples.length < committedAt.size) throw new Error(`${committedAt.size - samples.length} events not published`);
-  const result = { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+  const result = { p50: percentile(samples, 50), p99: percentile(samples, 99), achieved, backlog };
   progress(`commit→publish ${label}: p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms`);
   return result;
 }
