@@ -1,14 +1,16 @@
-import { DOMParser } from '@xmldom/xmldom';
+import { DOMParser, Element } from '@xmldom/xmldom';
 import { Chart, formatTick, lineChart, PLOT, scale } from './chart';
 
 /** Parses the SVG as XML; xmldom throws on anything that is not well-formed. */
-function parse(svg: string) {
-  return new DOMParser().parseFromString(svg, 'image/svg+xml').documentElement!;
+function parse(svg: string): Element {
+  const root = new DOMParser().parseFromString(svg, 'image/svg+xml').documentElement;
+  if (!root) throw new Error('no root element');
+  return root;
 }
 
-const circles = (svg: ReturnType<typeof parse>, series: string) => {
-  const group = Array.from(svg.getElementsByTagName('g')).find((g) => g.getAttribute('data-name') === series)!;
-  return Array.from(group.getElementsByTagName('circle')).map((c) => [
+const circles = (svg: Element, series: string) => {
+  const group = Array.from(svg.getElementsByTagName('g')).find((g) => g.getAttribute('data-name') === series);
+  return Array.from(group?.getElementsByTagName('circle') ?? []).map((c) => [
     Number(c.getAttribute('cx')),
     Number(c.getAttribute('cy')),
   ]);
