@@ -3,6 +3,7 @@
 //   integration  *.int-spec.ts  real PostgreSQL, Kafka and RabbitMQ (started by global setup)
 //   e2e          e2e/**/*.e2e-spec.ts  the three services as separate processes
 //   faults       e2e/src/faults        the same, under injected faults, then reconciled
+//   confluent    the optional Kafka client's adapter (integration)
 const { compilerOptions } = require('./tsconfig.base.json');
 
 // tsconfig's paths, `*` included (a package's entry points: `@transactional-outbox/outbox/nest`).
@@ -53,6 +54,16 @@ module.exports = {
       setupFiles: ['<rootDir>/tools/jest/quiet-logs.js'],
       displayName: 'integration',
       testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int-spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/libs/outbox/src/confluent/'],
+    },
+    // The optional Kafka client's adapter, on the real broker (`npm run test:confluent`): it
+    // needs @confluentinc/kafka-javascript built, which a plain `npm ci` may not have done.
+    {
+      ...base,
+      ...infra,
+      setupFiles: ['<rootDir>/tools/jest/quiet-logs.js'],
+      displayName: 'confluent',
+      testMatch: ['<rootDir>/libs/outbox/src/confluent/**/*.int-spec.ts'],
     },
     {
       ...base,
