@@ -16,6 +16,7 @@ import { confluentDrain, kafkaDrain, relayDrain } from './steps/relay-drain';
 import { confluentRows } from './confluent';
 import { rabbitmqDrain } from './steps/rabbitmq-drain';
 import { httpThroughput } from './steps/http-throughput';
+import { pipeline } from './steps/pipeline';
 import { placeOrderTps } from './steps/place-order-tps';
 import { commitToPublish, confluentCommitToPublish } from './steps/commit-to-publish';
 import { rabbitmqCommitToPublish } from './steps/rabbitmq-commit-to-publish';
@@ -74,6 +75,7 @@ const steps: Record<string, () => Promise<ResultRow[]>> = {
   ],
   'rabbitmq-drain': () => relayDrain(rabbitmqDrain, sizes.backlog),
   http: async () => (await http()).rows,
+  pipeline: () => pipeline(Math.min(sizes.windowMs, 15_000)), // one window per rate step
   'place-order': async () => (await tx()).rows,
   'commit-to-publish': async () => [
     ...(await publish()).rows,

@@ -11,7 +11,7 @@ const CHANNEL = 'bench_commit';
  * A NOTIFY from an AFTER INSERT trigger is delivered when its transaction commits, so a
  * listener learns both commit times on one clock without changing the services.
  */
-async function watchCommits(database: string, table: string, idColumn: string, seen: Map<string, number>) {
+export async function watchCommits(database: string, table: string, idColumn: string, seen: Map<string, number>) {
   await admin(database, (c) =>
     c.query(`
       CREATE OR REPLACE FUNCTION bench_notify_commit() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -33,7 +33,7 @@ async function watchCommits(database: string, table: string, idColumn: string, s
   };
 }
 
-async function placeOrder(): Promise<void> {
+export async function placeOrder(): Promise<void> {
   const res = await fetch(`${serviceUrl('order-service')}/orders`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import { RunningService, serviceUrl, startService, startServices } from '@shop/infra';
-import { atLeastRatio, progress, ResultRow, row } from '../report';
+import { atLeastRatio, atMostRatio, progress, ResultRow, row } from '../report';
 import { admin, orderRequest, waitForConsumers } from '../fixtures';
 import { cpuSecondsOf, machineBusySeconds } from '../cpu';
 
@@ -17,6 +17,8 @@ interface HttpRun {
   rate: number;
   /** CPU time of the whole machine per order (every process: services, PostgreSQL, broker, load). */
   machineMsPerOrder: number;
+  /** CPU time of each service process per order, by service name. */
+  serviceMsPerOrder: Map<string, number>;
 }
 
 async function postOrders(label: string, durationSeconds: number, services: RunningService[]): Promise<HttpRun> {
@@ -28,17 +30,21 @@ async function postOrders(label: string, durationSeconds: number, services: Runn
   // The consumers finish their share of these orders after the last answer: wait for them.
   if (services.length > 1) await waitForConsumers(CONSUMERS);
   const machineSeconds = machineBusySeconds() - machine0;
+  const orders = Math.max(1, result['2xx']);
+  const serviceSeconds = services.map((s, i) => cpuSecondsOf(s.process.pid) - cpu0[i]);
+  const serviceMsPerOrder = new Map(services.map((s, i) => [s.name, (serviceSeconds[i] / orders) * 1000]));
   const cpu = services.map(
-    (s, i) => `${s.name} ${Math.round(((cpuSecondsOf(s.process.pid) - cpu0[i]) / durationSeconds) * 100)}%`,
+    (s, i) =>
+      `${s.name} ${Math.round((serviceSeconds[i] / durationSeconds) * 100)}% (${serviceMsPerOrder.get(s.name)?.toFixed(2)} ms/order)`,
   );
   const rate = result['2xx'] / durationSeconds;
-  const machineMsPerOrder = (machineSeconds / Math.max(1, result['2xx'])) * 1000;
+  const machineMsPerOrder = (machineSeconds / orders) * 1000;
   progress(
     `POST /orders ${label}: ${Math.round(rate)} orders/s, ${result.non2xx + result.errors} failed; CPU ${cpu.join(', ')}; ` +
       `machine ${machineMsPerOrder.toFixed(2)} ms of CPU per order`,
   );
   if (result['2xx'] === 0) throw new Error(`POST /orders ${label}: no request succeeded`);
-  return { rate, machineMsPerOrder };
+  return { rate, machineMsPerOrder, serviceMsPerOrder };
 }
 
 /** Freshly started services serve a fraction of their rate until the JIT has warmed up. */
@@ -89,6 +95,14 @@ export async function httpThroughput(durationSeconds: number): Promise<HttpResul
   );
   // Nobody will publish the baseline's events: drop them rather than flood the next step.
   await admin('orders', (c) => c.query('DELETE FROM outbox WHERE published_at IS NULL'));
+  // The relay runs inside order-service: its share is what order-service costs beyond the request alone.
+  const request = alone.serviceMsPerOrder.get('order-service') ?? NaN;
+  const ms = (name: string) => full.serviceMsPerOrder.get(name) ?? NaN;
+  const pipeline = ms('order-service') - request + ms('shipping-service') + ms('email-service');
+  progress(
+    `POST /orders: CPU per order, relay ${(ms('order-service') - request).toFixed(2)} ms, shipping-service ` +
+      `${ms('shipping-service').toFixed(2)} ms, email-service ${ms('email-service').toFixed(2)} ms; request ${request.toFixed(2)} ms`,
+  );
   return {
     maxRate: full.rate,
     rows: [
@@ -107,6 +121,14 @@ export async function httpThroughput(durationSeconds: number): Promise<HttpResul
         'ms',
         'context',
         undefined,
+      ),
+      row(
+        '6. CPU per order of relay + consumers (baseline: the request, order-service alone)',
+        pipeline,
+        request,
+        'ms',
+        '≤ 1.0×',
+        atMostRatio(1.0),
       ),
     ],
   };
