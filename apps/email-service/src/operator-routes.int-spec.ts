@@ -1,4 +1,4 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { ConfigError } from '@shop/service-kit';
 import { createTestDatabase, operatorAuthorization } from '@shop/infra';
@@ -8,13 +8,14 @@ import { createEmailServiceApp } from './create-app';
 /** Listing emails is an operator action. */
 describe('email-service operator routes (real PostgreSQL)', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
     db = await createTestDatabase('email_operator_it');
     app = await createEmailServiceApp(loadEmailServiceConfig(db.env), { logger: false });
     await app.init();
+    await app.getHttpAdapter().getInstance().ready();
   });
 
   afterAll(async () => {

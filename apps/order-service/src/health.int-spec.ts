@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'amqplib';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { register } from 'prom-client';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -25,10 +25,11 @@ describe('order-service health (real PostgreSQL)', () => {
       logger: false,
     });
     await app.init();
-    return app as NestExpressApplication;
+    await app.getHttpAdapter().getInstance().ready();
+    return app as NestFastifyApplication;
   }
 
-  const timed = async (app: NestExpressApplication, path: string) => {
+  const timed = async (app: NestFastifyApplication, path: string) => {
     const t0 = Date.now();
     const res = await request(app.getHttpServer()).get(path);
     return { status: res.status, body: res.body, text: res.text, ms: Date.now() - t0 };

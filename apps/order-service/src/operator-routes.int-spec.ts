@@ -1,4 +1,4 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { ConfigError } from '@shop/service-kit';
 import { createTestDatabase, operatorAuthorization } from '@shop/infra';
@@ -9,7 +9,7 @@ import { orderRequest } from '../test/order-request';
 /** Listing and cancelling are operator actions; placing and reading one order stay open. */
 describe('order-service operator routes (real PostgreSQL)', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
   let orderId: string;
   const http = () => request(app.getHttpServer());
 
@@ -17,6 +17,7 @@ describe('order-service operator routes (real PostgreSQL)', () => {
     db = await createTestDatabase('orders_operator_it');
     app = await createOrderServiceApp(loadOrderServiceConfig({ ...db.env, OUTBOX_RELAY: 'off' }), { logger: false });
     await app.init();
+    await app.getHttpAdapter().getInstance().ready();
     orderId = (await http().post('/orders').send(orderRequest()).expect(201)).body.id;
   });
 

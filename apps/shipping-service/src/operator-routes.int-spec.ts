@@ -1,4 +1,4 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -10,7 +10,7 @@ import { createShippingServiceApp } from './create-app';
 /** Listing and dispatching shipments are operator actions. */
 describe('shipping-service operator routes (real PostgreSQL)', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
   let dataSource: DataSource;
   let shipmentId: string;
   const http = () => request(app.getHttpServer());
@@ -21,6 +21,7 @@ describe('shipping-service operator routes (real PostgreSQL)', () => {
     db = await createTestDatabase('shipping_operator_it');
     app = await createShippingServiceApp(loadShippingServiceConfig(db.env), { logger: false });
     await app.init();
+    await app.getHttpAdapter().getInstance().ready();
     dataSource = app.get(DataSource);
     shipmentId = randomUUID();
     await dataSource.query(

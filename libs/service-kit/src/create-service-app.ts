@@ -1,10 +1,11 @@
 import { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { DatabaseUnavailableFilter } from './database-unavailable.filter';
 import { drainOnClose } from './drain-on-close';
 import { useJsonBody } from './json-body';
+import { correlationIdOf } from './logging.module';
 
 export interface ServiceAppOptions {
   /** false silences logs (tests); by default pino's structured logger is used. */
@@ -13,16 +14,31 @@ export interface ServiceAppOptions {
   bodyLimit?: string;
 }
 
-/** A NestJS HTTP app with the service conventions: pino logs, a JSON body limit, shutdown hooks that
- * stop even while clients keep sending. */
+const UNITS: Record<string, number> = { kb: 1024, mb: 1024 * 1024 };
+const toBytes = (limit: string) => {
+  const [, n, unit] = /^(\d+)(kb|mb)$/.exec(limit) ?? [];
+  if (n === undefined) throw new Error(`body limit ${limit}: expected e.g. 64kb or 1mb`);
+  return Number(n) * UNITS[unit];
+};
+
+/**
+ * A NestJS HTTP app with the service conventions: pino logs, a JSON body limit, shutdown hooks
+ * that stop even while clients keep sending. On Fastify, which spends less CPU per request than
+ * Express; its request id is the correlation id, so logs, controllers and events share one.
+ */
 export async function createServiceApp(module: DynamicModule, options: ServiceAppOptions = {}) {
-  const app = await NestFactory.create<NestExpressApplication>(module, {
-    bufferLogs: options.logger !== false,
-    logger: options.logger,
-    bodyParser: false,
-  });
+  const bodyLimit = toBytes(options.bodyLimit ?? '64kb');
+  const app = await NestFactory.create<NestFastifyApplication>(
+    module,
+    new FastifyAdapter({ bodyLimit, genReqId: correlationIdOf }),
+    {
+      bufferLogs: options.logger !== false,
+      logger: options.logger,
+      bodyParser: false, // useJsonBody's parser instead
+    },
+  );
   if (options.logger !== false) app.useLogger(app.get(Logger));
-  useJsonBody(app, options.bodyLimit ?? '64kb');
+  useJsonBody(app);
   app.useGlobalFilters(new DatabaseUnavailableFilter(app.getHttpAdapter()));
   app.enableShutdownHooks();
   drainOnClose(app);

@@ -1,6 +1,5 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpServer, Logger } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
-import { Response } from 'express';
 import { isDatabaseUnavailable } from '@transactional-outbox/inbox';
 
 /**
@@ -16,9 +15,10 @@ export class DatabaseUnavailableFilter extends BaseExceptionFilter implements Ex
   override catch(exception: unknown, host: ArgumentsHost) {
     if (host.getType() === 'http' && !(exception instanceof HttpException) && isDatabaseUnavailable(exception)) {
       this.logger.warn({ msg: 'database unavailable; answered 503', err: exception });
-      const res = host.switchToHttp().getResponse<Response>();
-      res.setHeader('retry-after', '1');
-      res.status(503).json({ statusCode: 503, message: 'Service temporarily unavailable, please retry' });
+      const res: unknown = host.switchToHttp().getResponse();
+      const http = this.applicationRef as HttpServer;
+      http.setHeader(res, 'retry-after', '1');
+      http.reply(res, { statusCode: 503, message: 'Service temporarily unavailable, please retry' }, 503);
       return;
     }
     super.catch(exception, host);

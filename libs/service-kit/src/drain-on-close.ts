@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 /**
  * On shutdown the HTTP server waits for every connection to end, and clients that keep
@@ -7,7 +7,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
  * `Connection: close` and idle connections are closed as they appear; whatever is left
  * after `graceMs` is cut.
  */
-export function drainOnClose(app: NestExpressApplication, graceMs = 10_000): void {
+export function drainOnClose(app: NestFastifyApplication, graceMs = 10_000): void {
   let closing = false;
   app.use((_req: unknown, res: { setHeader(name: string, value: string): void }, next: () => void) => {
     if (closing) res.setHeader('connection', 'close');

@@ -6,6 +6,12 @@ import { safeError } from './safe-error';
 /** Accepted as a correlation id from a caller; anything else is replaced by a fresh uuid. */
 export const CORRELATION_ID = /^[\w.:-]{1,100}$/;
 
+/** The request's correlation id: the caller's `x-correlation-id` when well-formed, else a fresh uuid. */
+export function correlationIdOf(req: { headers: Record<string, string | string[] | undefined> }): string {
+  const header = req.headers['x-correlation-id'];
+  return typeof header === 'string' && CORRELATION_ID.test(header) ? header : randomUUID();
+}
+
 /**
  * Structured JSON logs (pino). Every HTTP request gets a correlation id, taken from the
  * `x-correlation-id` header when it is well-formed and echoed back; it travels on in
@@ -23,9 +29,10 @@ export class LoggingModule {
             level,
             base: { service },
             messageKey: 'msg',
+            // Fastify has already given the request its id (createServiceApp): keep it.
             genReqId: (req, res) => {
-              const header = req.headers['x-correlation-id'];
-              const id = typeof header === 'string' && CORRELATION_ID.test(header) ? header : randomUUID();
+              const given = (req as { id?: unknown }).id;
+              const id = typeof given === 'string' ? given : correlationIdOf(req);
               res.setHeader('x-correlation-id', id);
               return id;
             },

@@ -26,7 +26,7 @@ describe('OperatorGuard', () => {
     const context = {
       switchToHttp: () => ({
         getRequest: () => ({ headers: authorization === undefined ? {} : { authorization } }),
-        getResponse: () => ({ setHeader: (name: string, value: string) => (set[name] = value) }),
+        getResponse: () => ({ header: (name: string, value: string) => (set[name] = value) }),
       }),
     } as unknown as ExecutionContext;
     try {

@@ -56,8 +56,8 @@ export class OperatorGuard implements CanActivate {
     if (given === undefined) {
       const invalid = header === undefined ? '' : ', error="invalid_request"';
       http
-        .getResponse<{ setHeader(n: string, v: string): void }>()
-        .setHeader('WWW-Authenticate', `Bearer realm="${OPERATOR_SCHEME}"${invalid}`);
+        .getResponse<{ header(n: string, v: string): void }>()
+        .header('WWW-Authenticate', `Bearer realm="${OPERATOR_SCHEME}"${invalid}`);
       throw new UnauthorizedException(
         header === undefined
           ? 'an operator credential is required: Authorization: Bearer <token>'

@@ -1,4 +1,4 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { createTestDatabase, operatorAuthorization } from '@shop/infra';
@@ -7,12 +7,13 @@ import { createEmailServiceApp } from '../create-app';
 
 describe('email-service HTTP (real PostgreSQL)', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
 
   beforeAll(async () => {
     db = await createTestDatabase('email_it');
     app = await createEmailServiceApp(loadEmailServiceConfig(db.env), { logger: false });
     await app.init();
+    await app.getHttpAdapter().getInstance().ready();
   });
 
   afterAll(async () => {

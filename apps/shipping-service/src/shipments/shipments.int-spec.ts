@@ -1,4 +1,4 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
@@ -12,7 +12,7 @@ describe('shipping-service HTTP and inbox (real PostgreSQL and Kafka)', () => {
   const operator = operatorAuthorization();
   const kafka = new Kafka({ clientId: 'shipping-it', ...kafkaClient(), logLevel: logLevel.NOTHING });
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
   let dataSource: DataSource;
 
   /** The shared topic holds other tests' events: this test's group starts at its end. */
@@ -53,6 +53,7 @@ describe('shipping-service HTTP and inbox (real PostgreSQL and Kafka)', () => {
     });
     await app.startAllMicroservices();
     await app.init();
+    await app.getHttpAdapter().getInstance().ready();
     dataSource = app.get(DataSource);
   });
 

@@ -1,4 +1,4 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { register } from 'prom-client';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -14,7 +14,7 @@ const body = orderRequest({ customerId: 'naive-1' });
 /** The demo-only dual write (npm run drill): absent by default, and without an outbox row when on. */
 describe('POST /demo/naive-orders (real PostgreSQL and Kafka)', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  const apps: NestExpressApplication[] = [];
+  const apps: NestFastifyApplication[] = [];
 
   const env = (extra: Record<string, string> = {}) => ({ ...db.env, ...extra });
   const start = async (extra: Record<string, string> = {}) => {
@@ -23,6 +23,7 @@ describe('POST /demo/naive-orders (real PostgreSQL and Kafka)', () => {
     register.clear();
     const app = await createOrderServiceApp(loadOrderServiceConfig(env(extra)), { logger: false });
     await app.init();
+    await app.getHttpAdapter().getInstance().ready();
     apps.push(app);
     return app;
   };

@@ -1,4 +1,4 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import fc from 'fast-check';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -158,7 +158,7 @@ const explained = (res: request.Response) => {
 
 describe('POST /orders under generated bad bodies (real PostgreSQL)', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
 
   const counts = async () =>
     (
@@ -171,6 +171,7 @@ describe('POST /orders under generated bad bodies (real PostgreSQL)', () => {
     db = await createTestDatabase('orders_fuzz_it');
     app = await createOrderServiceApp(loadOrderServiceConfig({ ...db.env, OUTBOX_RELAY: 'off' }), { logger: false });
     await app.init();
+    await app.getHttpAdapter().getInstance().ready();
   });
 
   afterAll(async () => {

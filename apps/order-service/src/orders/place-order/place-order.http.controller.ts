@@ -1,6 +1,6 @@
 import { Body, Controller, Headers, Post, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiBodyFrom, badRequest, ZodValidationPipe } from '@shop/service-kit';
 import { toOrderResponse } from '../order.response';
 import { PlaceOrderRequest, placeOrderRequestSchema } from './place-order.request';
@@ -30,8 +30,8 @@ export class PlaceOrderHttpController {
   @ApiResponse({ status: 409, description: 'Idempotency-Key already used with another body' })
   async place(
     @Body(new ZodValidationPipe(placeOrderRequestSchema)) body: PlaceOrderRequest,
-    @Req() req: { id?: unknown },
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
     @Headers('idempotency-key') idempotencyKey?: string,
     @Headers('traceparent') traceparent?: string,
   ) {
@@ -39,7 +39,7 @@ export class PlaceOrderHttpController {
       throw badRequest([{ field: 'Idempotency-Key', message: 'must be 1-100 characters of letters, digits, _ . : -' }]);
     }
     const headers: Record<string, string> = traceparent && TRACEPARENT.test(traceparent) ? { traceparent } : {};
-    const correlationId = typeof req.id === 'string' ? req.id : String(req.id ?? '');
+    const correlationId = req.id; // the correlation id (createServiceApp)
     const { order, created } = await this.placeOrder.placeOrder(body, { correlationId, headers, idempotencyKey });
     res.status(created ? 201 : 200);
     return toOrderResponse(order);

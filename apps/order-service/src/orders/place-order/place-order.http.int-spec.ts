@@ -1,4 +1,4 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, operatorAuthorization } from '@shop/infra';
@@ -11,7 +11,7 @@ const operator = operatorAuthorization();
 
 describe('POST /orders and GET /orders/:id (real PostgreSQL)', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
   let dataSource: DataSource;
 
   const counts = async () => {
@@ -26,6 +26,7 @@ describe('POST /orders and GET /orders/:id (real PostgreSQL)', () => {
     const config = loadOrderServiceConfig({ ...db.env, HTTP_BODY_LIMIT: '16kb' });
     app = await createOrderServiceApp(config, { logger: false });
     await app.init();
+    await app.getHttpAdapter().getInstance().ready();
     dataSource = app.get(DataSource);
   });
 
@@ -321,5 +322,22 @@ describe('POST /orders and GET /orders/:id (real PostgreSQL)', () => {
       'offset',
       'status',
     ]);
+  });
+
+  it('serves the Swagger UI at /docs with its assets and its initialiser', async () => {
+    const page = await request(app.getHttpServer()).get('/docs').expect(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.text).toContain('swagger-ui-bundle.js');
+    await request(app.getHttpServer()).get('/docs/swagger-ui-bundle.js').expect(200);
+    const init = await request(app.getHttpServer()).get('/docs/swagger-ui-init.js').expect(200);
+    expect(init.text).toContain('/orders/{id}/cancel');
+  });
+
+  it('answers 400 for an empty JSON body, naming what is at fault, not a 500', async () => {
+    const res = await postRaw('').expect(400);
+    expect(res.body).toMatchObject({
+      statusCode: 400,
+      errors: [expect.objectContaining({ field: expect.any(String) })],
+    });
   });
 });
