@@ -3,13 +3,13 @@ import { Controller, Module } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { DataSource, EntityManager } from 'typeorm';
 import { OrderPlacedV1, orderPlacedV1, parseEventData } from '@shop/contracts';
-import { CreateInboxTable1764000000001, InboxBroker } from '@transactional-outbox/inbox';
+import { CreateInboxTable1764000000001, INBOX_DEFAULTS, InboxBroker, InboxSettings } from '@transactional-outbox/inbox';
 import { createInboxMicroservice, InboxContext, InboxServer } from '@transactional-outbox/inbox/nest';
 import { progress } from '../report';
 import { sleep } from '../stats';
 
-/** Messages per transaction, as the inbox's default transactionBatchSize. */
-export const RUN = 100;
+/** Messages per transaction in the baselines: the inbox's default. */
+export const RUN = INBOX_DEFAULTS.transactionBatchSize;
 
 /** The effect both consumers commit: a shipment-like row per order, as shipping-service writes. */
 export const recordEffect = (manager: EntityManager, event: OrderPlacedV1) =>
@@ -62,14 +62,24 @@ export async function waitForCount(
   }
 }
 
-/** With the inbox: the library's transport on `broker`, defaults otherwise; the rate of its commits. */
-export async function inboxRate(ds: DataSource, broker: InboxBroker, count: number, label: string): Promise<number> {
+/**
+ * With the inbox: the library's transport on `broker`, defaults otherwise (`settings` says
+ * which not); the rate of its commits.
+ */
+export async function inboxRate(
+  ds: DataSource,
+  broker: InboxBroker,
+  count: number,
+  label: string,
+  settings: Partial<InboxSettings> = {},
+): Promise<number> {
   const times: number[] = [];
   const server = new InboxServer({
     consumer: 'bench-inbox',
     broker,
     dataSource: ds,
     validate: parseEventData,
+    ...settings,
     hooks: { afterTransactionCommit: () => void times.push(performance.now()) },
   });
   const app = await createInboxMicroservice(EffectModule, server, { logger: false });

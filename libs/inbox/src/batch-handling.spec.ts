@@ -16,6 +16,10 @@ function fakeDatabase() {
   const db = {
     committed: new Set<string>(),
     transactions: 0,
+    /** Inbox insert statements. */
+    inserts: 0,
+    /** The commit fails this many times more. */
+    failCommits: 0,
     /** Connects that fail before the database is back. */
     refuseConnects: 0,
     /** The next rollback fails as on a connection the server dropped. */
@@ -33,6 +37,7 @@ function fakeDatabase() {
       },
       startTransaction: async () => void ((runner.isTransactionActive = true), (db.transactions += 1)),
       commitTransaction: async () => {
+        if (db.failCommits > 0 && db.failCommits--) throw new Error('could not serialize access');
         pending.forEach((id) => db.committed.add(id));
         runner.isTransactionActive = false;
       },
@@ -46,8 +51,8 @@ function fakeDatabase() {
       release: async () => undefined,
       manager: {
         // The inbox insert: returns the ids not seen before.
-        query: async (_sql: string, params: string[]) => {
-          const ids = params.filter((_, i) => i % 2 === 1);
+        query: async (_sql: string, [, ids]: [string, string[], string[]]) => {
+          db.inserts += 1;
           const fresh = ids.filter((id, i) => !db.committed.has(id) && ids.indexOf(id) === i);
           pending.push(...fresh);
           return fresh.map((event_id) => ({ event_id }));
@@ -156,15 +161,40 @@ describe('handleBatch', () => {
     ]);
   });
 
-  it('retries a failed run message by message: the others keep their effect, the bad one is dead-lettered', async () => {
+  it('splits a failed run at the message whose handler threw: its neighbours keep their runs, it is dead-lettered', async () => {
     const t = setUp(async (n) => {
-      if (n === 2) throw new Error('handler refuses n=2');
+      if (n === 3) throw new Error('handler refuses n=3');
     });
-    await t.run([message(0, event(1)), message(1, event(2)), message(2, event(3))]);
-    expect(t.handled).toEqual([1, 1, 3]); // 1 in the rolled-back run, then each alone
-    expect(t.p.stats).toEqual({ processed: 2, duplicates: 0, deadLettered: 1 });
-    expect(t.deadLetters[0].headers).toMatchObject({ 'dlt-error': 'handler refuses n=2', 'dlt-attempts': '3' });
-    expect(t.acks).toEqual(['0', '1', '2']);
+    await t.run([1, 2, 3, 4, 5].map((n) => message(n - 1, event(n))));
+    expect({ handled: t.handled, transactions: t.db.transactions, acks: t.acks }).toEqual({
+      handled: [1, 2, 1, 2, 4, 5], // 1 and 2 in the rolled-back run, again without 3, then the rest's run
+      transactions: 1 + 1 + 3 + 1, // the batch, its first two, three attempts of 3, its last two
+      acks: ['1', '2', '4'],
+    });
+    expect(t.p.stats).toEqual({ processed: 4, duplicates: 0, deadLettered: 1 });
+    expect(t.deadLetters[0].headers).toMatchObject({ 'dlt-error': 'handler refuses n=3', 'dlt-attempts': '3' });
+  });
+
+  it('halves a run that failed at its commit, where no message is to blame, and loses nothing', async () => {
+    const t = setUp(async () => undefined);
+    t.db.failCommits = 1;
+    await t.run([1, 2, 3, 4].map((n) => message(n - 1, event(n))));
+    expect({ transactions: t.db.transactions, acks: t.acks }).toEqual({
+      transactions: 4, // the batch, its first half, the third alone, the last as a run of one
+      acks: ['1', '2', '3'],
+    });
+    expect([...t.db.committed].length).toBe(4);
+    expect(t.p.stats).toEqual({ processed: 4, duplicates: 0, deadLettered: 0 });
+  });
+
+  it('dedups a whole run with one insert statement', async () => {
+    const t = setUp(async () => undefined);
+    await t.run(Array.from({ length: 250 }, (_, n) => message(n, event(n))));
+    expect({ transactions: t.db.transactions, inserts: t.db.inserts, acks: t.acks }).toEqual({
+      transactions: 3,
+      inserts: 3,
+      acks: ['99', '199', '249'],
+    });
   });
 
   it('waits for a database that refuses connections without spending attempts', async () => {

@@ -53,8 +53,9 @@ export interface InboxSettings {
   deadLetterTopicFor?: (topic: string) => string;
   /**
    * Consecutive messages of a batch handled in one database transaction (one inbox insert
-   * for all of them, then each handler in order). If any of them fails, the transaction
-   * rolls back and each is handled on its own. 1 turns batching off. Default 100.
+   * for all of them, then each handler in order). If a handler throws, the messages before
+   * it commit without it and it is handled on its own. 1: a transaction per message (shorter
+   * transactions, for handlers that hold hot rows locked). Default 100.
    */
   transactionBatchSize?: number;
   /** Inbox rows older than this are deleted; keep it above the topics' retention. Default 14 days. */

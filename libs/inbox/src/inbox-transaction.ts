@@ -13,6 +13,12 @@ export interface ReadMessage {
   handler: InboxHandler;
 }
 
+/** Which message a transaction was at: the handler of `index` threw when it failed there. */
+export interface TransactionProgress {
+  /** -1 before the handlers (the inbox insert), `messages.length` after them (the commit). */
+  index: number;
+}
+
 export interface Committed {
   /** Indexes of the messages handled; the others were duplicates. */
   handled: Set<number>;
@@ -33,6 +39,7 @@ export async function transact(
   consumer: string,
   messages: readonly ReadMessage[],
   onHandled: (message: ReadMessage, seconds: number) => void,
+  progress: TransactionProgress = { index: -1 },
 ): Promise<Committed> {
   const runner = dataSource.createQueryRunner();
   try {
@@ -43,7 +50,8 @@ export async function transact(
       throw new DatabaseUnavailableError(err); // nothing of the message was looked at yet
     }
     try {
-      const committed = await handleAll(runner.manager, table, consumer, messages, onHandled);
+      const committed = await handleAll(runner.manager, table, consumer, messages, onHandled, progress);
+      progress.index = messages.length;
       await runner.commitTransaction();
       return committed;
     } catch (err) {
@@ -93,23 +101,23 @@ async function handleAll(
   consumer: string,
   messages: readonly ReadMessage[],
   onHandled: (message: ReadMessage, seconds: number) => void,
+  progress: TransactionProgress,
 ): Promise<Committed> {
-  const params: unknown[] = [consumer];
-  const values = messages.map(({ envelope }) => {
-    params.push(envelope.id, envelope.type);
-    return `($1, $${params.length - 1}, $${params.length})`;
-  });
+  // One statement and three parameters whatever the batch's size (a VALUES list would need
+  // three per message, and PostgreSQL allows 65535).
   const inserted: { event_id: string }[] = await manager.query(
-    `INSERT INTO ${table.qualified} (consumer, event_id, type) VALUES ${values.join(', ')}
+    `INSERT INTO ${table.qualified} (consumer, event_id, type)
+     SELECT $1, event_id, type FROM unnest($2::uuid[], $3::varchar[]) AS m (event_id, type)
      ON CONFLICT DO NOTHING RETURNING event_id`,
-    params,
+    [consumer, messages.map((m) => m.envelope.id), messages.map((m) => m.envelope.type)],
   );
-  // The first copy of an id is the one inserted; a later copy in the run is a duplicate.
+  // The first copy of an id is the one inserted; a later copy in the batch is a duplicate.
   const unseen = new Set(inserted.map((r) => r.event_id));
   const handled = new Set<number>();
   const afterCommit: (() => void)[] = [];
   for (const [i, read] of messages.entries()) {
     if (!unseen.delete(read.envelope.id.toLowerCase())) continue; // uuid text comes back lower-case
+    progress.index = i;
     const started = performance.now();
     await read.handler(read.payload, {
       manager,

@@ -5,7 +5,7 @@ import { decodeEnvelope } from './inbox-envelope';
 import { errorMessage, isDatabaseUnavailable, PermanentMessageError } from './inbox-errors';
 import { InboxOptions } from './inbox-options';
 import { InboxTable } from './inbox-table';
-import { Committed, ReadMessage, transact } from './inbox-transaction';
+import { Committed, ReadMessage, transact, TransactionProgress } from './inbox-transaction';
 import { InboxLogger, InboxMetricLabels, InboxMetricsSink } from './observability';
 import { InboxBroker, InboxMessage } from './ports';
 import { verifyTransport } from './transport-check';
@@ -60,9 +60,18 @@ export function readMessage(p: Processing, message: InboxMessage): ReadMessage {
 }
 
 /** One transaction for the messages; see `transact`. */
-export function transactMessages(p: Processing, messages: readonly ReadMessage[]): Promise<Committed> {
-  return transact(p.dataSource, p.table, p.consumer, messages, (read, seconds) =>
-    p.metrics?.handlerDuration(labels(p, read.message), seconds),
+export function transactMessages(
+  p: Processing,
+  messages: readonly ReadMessage[],
+  progress?: TransactionProgress,
+): Promise<Committed> {
+  return transact(
+    p.dataSource,
+    p.table,
+    p.consumer,
+    messages,
+    (read, seconds) => p.metrics?.handlerDuration(labels(p, read.message), seconds),
+    progress,
   );
 }
 

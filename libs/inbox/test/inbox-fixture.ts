@@ -2,7 +2,7 @@ import { INestMicroservice } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, kafkaClient } from '@shop/infra';
+import { createTestDatabase, kafkaBrokers, kafkaClient, runTs } from '@shop/infra';
 import { CreateInboxTable1764000000001, deadLetterTopicFor, InboxEnvelope } from '../src';
 import { KafkaInboxBroker, KafkaInboxSourceOptions } from '../src/kafkajs';
 import { createInboxMicroservice, InboxServer, InboxServerOptions } from '../src/nest';
@@ -70,6 +70,17 @@ export function inboxFixture(prefix: string) {
       return server;
     },
     startConsumer: (topic: string, options: ConsumerOptions = {}) => f.run(f.server(topic, options)),
+    /** Consumes as `group` in a process of its own that kills itself after its first commit; its signal. */
+    crashAfterFirstCommit: (topic: string, group: string) => {
+      const { username, password, host, port } = f.db.options;
+      return runTs('libs/inbox/test/consumer-process.ts', {
+        PG_URL: `postgres://${username}:${password}@${host}:${port}/${f.db.name}`,
+        KAFKA_BROKERS: kafkaBrokers().join(','),
+        TOPIC: topic,
+        GROUP: group,
+        FAILPOINT: 'after-commit',
+      });
+    },
     stopConsumers: () => Promise.all(apps.splice(0).map((a) => a.close())),
   };
 

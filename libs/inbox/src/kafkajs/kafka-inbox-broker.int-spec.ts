@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { kafkaBrokers, kafkaClient, runTs, sleep, startBroker, stopBroker, waitFor } from '@shop/infra';
+import { kafkaClient, sleep, startBroker, stopBroker, waitFor } from '@shop/infra';
 import { handlerControl } from '../../test/effects-handler';
 import { envelope, inboxFixture } from '../../test/inbox-fixture';
 import { InboxServer } from '../nest';
@@ -14,14 +14,7 @@ describe('KafkaInboxBroker (real PostgreSQL and Kafka)', () => {
     const group = `crash-${randomUUID()}`;
     const e = envelope(20);
     await f.send(topic, JSON.stringify(e));
-    const { username, password, host, port } = f.db.options;
-    const signal = await runTs('libs/inbox/test/consumer-process.ts', {
-      PG_URL: `postgres://${username}:${password}@${host}:${port}/${f.db.name}`,
-      KAFKA_BROKERS: kafkaBrokers().join(','),
-      TOPIC: topic,
-      GROUP: group,
-      FAILPOINT: 'after-commit',
-    });
+    const signal = await f.crashAfterFirstCommit(topic, group);
     expect(signal).toBe('SIGKILL');
     expect(await f.effectsOf(e.id)).toHaveLength(1); // the effect committed before the crash
 
