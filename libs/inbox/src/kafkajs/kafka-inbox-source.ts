@@ -102,8 +102,13 @@ export class KafkaInboxSource implements InboxSource {
       const sessionTimeout = this.options.sessionTimeoutMs ?? 30_000;
       const consumer = this.kafka.consumer({
         groupId: this.options.groupId ?? subscriber.consumer,
+        // How long a dead member's partitions wait for it; heartbeats go on during handlers, so slow ones need no more.
         sessionTimeout,
+        // A heartbeat is a round trip only when due: three per session survive one lost beat.
         heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 3)),
+        // The broker answers a fetch as soon as one record is there: batches come from backlog, never from waiting.
+        minBytes: 1,
+        // Only an idle fetch waits this long (a record ends the wait), so it costs no latency; it bounds shutdown.
         maxWaitTimeInMs: this.options.maxWaitTimeInMs ?? 1_000,
         retry: { initialRetryTime: 300, maxRetryTime: maxReconnectDelay, retries: 8 },
       });
@@ -112,9 +117,10 @@ export class KafkaInboxSource implements InboxSource {
         await consumer.connect();
         await consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
         await consumer.run({
-          // Marked offsets are committed every interval or threshold (and at rebalance and
-          // shutdown), not one broker round trip per message. A crash redelivers the
-          // unmarked rest, and the inbox absorbs those copies.
+          // Marked offsets are committed after each fetched batch (kafkajs does so), every
+          // interval or threshold within a long one, and at rebalance and shutdown: not one
+          // broker round trip per message. A crash redelivers the uncommitted rest, and the
+          // inbox absorbs those copies.
           autoCommit: true,
           autoCommitInterval: this.options.commitIntervalMs ?? 1_000,
           autoCommitThreshold: this.options.commitThreshold ?? 100,
