@@ -50,7 +50,7 @@ const sizes = quick
       consumerMessages: 10_000,
       idleMs: 60_000,
       relayModes: { windowMs: 20_000, idleMs: 20_000 },
-      health: { small: 10_000, large: 1_000_000, baselineMs: 60_000, xminHoldMs: 300_000 },
+      health: { small: 10_000, large: 1_000_000, baselineMs: 60_000, xminHoldMs: 120_000 },
       latencyCurve: { publishFrom: 200, consumedFrom: 25, factor: 1.5, windowMs: 8_000, maxPoints: 12 },
       drainCurve: [10_000, 100_000, 1_000_000],
     };

@@ -1,5 +1,6 @@
-import { ArgumentsHost, Catch, Controller, ExceptionFilter, Get, INestApplication, Module } from '@nestjs/common';
+import { ArgumentsHost, Catch, Controller, ExceptionFilter, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { queryAsAdmin, readTopic, readWholeTopic, waitFor } from '@shop/infra';
 import request from 'supertest';
 import { deadLetterTopicFor } from '../index';
@@ -82,7 +83,7 @@ describe('InboxServer without a filter on the handlers (real PostgreSQL and Kafk
     class TeapotFilter implements ExceptionFilter {
       catch(exception: unknown, host: ArgumentsHost) {
         httpFilterSaw.push(host.getType());
-        host.switchToHttp().getResponse().status(418).json({ teapot: true });
+        host.switchToHttp().getResponse().status(418).send({ teapot: true });
       }
     }
 
@@ -97,17 +98,18 @@ describe('InboxServer without a filter on the handlers (real PostgreSQL and Kafk
     @Module({ controllers: [EffectsHandler, BoomController] })
     class HybridModule {}
 
-    let app: INestApplication | undefined;
+    let app: NestFastifyApplication | undefined;
     afterEach(() => app?.close());
 
     it("puts the handler's real error in dlt-error, and leaves the app's HTTP filter to HTTP", async () => {
       const topic = await f.newTopic();
-      app = await NestFactory.create(HybridModule, { logger: false });
+      app = await NestFactory.create<NestFastifyApplication>(HybridModule, new FastifyAdapter(), { logger: false });
       app.useGlobalFilters(new TeapotFilter());
       const server = f.server(topic, { maxAttempts: 2 });
       connectInbox(app, server);
       await app.startAllMicroservices();
       await app.init();
+      await app.getHttpAdapter().getInstance().ready();
       handlerControl.alwaysFailFor = 3;
       const reader = await readTopic(deadLetterTopicFor(topic));
       try {
