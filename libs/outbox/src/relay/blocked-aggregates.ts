@@ -15,7 +15,7 @@ const PARKED_REFRESH_MS = 5_000;
  * The aggregates that rows the broker refused hold back, kept by the leader and passed to
  * each claim as a parameter: a subquery on the outbox would leave the planner a choice, and
  * statistics taken while a snapshot holds the xmin horizon can make it pick the index full
- * of dead entries (docs/benchmarks.md). Only the leader records failures, so it reads the
+ * of dead entries (docs/benchmarks-history.md). Only the leader records failures, so it reads the
  * table once per term and then keeps the set itself; only re-queues of parked rows come
  * from outside.
  */
