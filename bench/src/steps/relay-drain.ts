@@ -210,7 +210,7 @@ export async function measureDrain(
       await db.ds.query('TRUNCATE outbox');
       await fillBacklog(db.ds, count, bytes);
       await db.ds.query('VACUUM ANALYZE outbox');
-      // The baselines' messages go out of scope before the relay runs (1M of them are ~1.5 GB).
+      // The baselines' messages go out of scope before the relay runs, so they do not weigh on it.
       const raw = await (async () => {
         const rows: PendingRow[] = await db.ds.query(
           `SELECT id, seq, aggregatetype, aggregateid, type, payload::text AS payload, headers FROM outbox ORDER BY seq`,
