@@ -4,6 +4,7 @@ import { DatabaseUnavailableError, isDatabaseUnavailable } from './inbox-errors'
 import { InboxHandler } from './inbox-options';
 import { InboxTable } from './inbox-table';
 import { InboxMessage } from './ports';
+import { inConsumeSpan } from './tracing';
 
 /** A message that decoded, has a handler and passed validation. */
 export interface ReadMessage {
@@ -119,12 +120,14 @@ async function handleAll(
     if (!unseen.delete(read.envelope.id.toLowerCase())) continue; // uuid text comes back lower-case
     progress.index = i;
     const started = performance.now();
-    await read.handler(read.payload, {
-      manager,
-      envelope: read.envelope,
-      message: read.message.position,
-      afterCommit: (fn) => void afterCommit.push(fn),
-    });
+    await inConsumeSpan(consumer, read, () =>
+      read.handler(read.payload, {
+        manager,
+        envelope: read.envelope,
+        message: read.message.position,
+        afterCommit: (fn) => void afterCommit.push(fn),
+      }),
+    );
     onHandled(read, (performance.now() - started) / 1000);
     handled.add(i);
   }

@@ -3,6 +3,7 @@ import { OutboxEvent, OutboxHeaders } from './outbox-event';
 import { outboxSql, OutboxSql } from './outbox-sql';
 import { notifyChannelFor, OutboxTableOptions } from './outbox-table';
 import { markOutboxAdded } from './relay/commit-wakeup';
+import { inInsertSpan } from './tracing';
 
 export class OutboxTransactionError extends Error {
   constructor() {
@@ -45,7 +46,8 @@ export class Outbox {
 
   /**
    * Inserts the events in the transaction `manager` belongs to. `headers` (e.g. a W3C
-   * `traceparent`) travel as message headers beside the envelope's own.
+   * `traceparent`) travel as message headers beside the envelope's own; with an
+   * OpenTelemetry SDK registered, the rows carry the `outbox insert` span's context instead.
    */
   async add(
     events: OutboxEvent | readonly OutboxEvent[],
@@ -56,24 +58,26 @@ export class Outbox {
     if (!runner?.isTransactionActive) throw new OutboxTransactionError();
     const list: readonly OutboxEvent[] = Array.isArray(events) ? events : [events as OutboxEvent];
     if (list.length === 0) return;
-    const params: unknown[] = [];
-    const rows = list.map((e) => {
-      params.push(
-        e.id,
-        e.aggregateType,
-        e.aggregateId,
-        e.type,
-        JSON.stringify(e),
-        JSON.stringify(headersFor(e, options.headers)),
-      );
-      const n = params.length;
-      return `($${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}::jsonb, $${n}::jsonb)`;
+    await inInsertSpan(this.sql.table.qualified, list.length, async (trace) => {
+      // The span's context, where there is one, wins over a `traceparent` the caller passed.
+      const headers = { ...options.headers, ...trace };
+      const params: unknown[] = [];
+      const rows = list.map((e) => {
+        params.push(
+          e.id,
+          e.aggregateType,
+          e.aggregateId,
+          e.type,
+          JSON.stringify(e),
+          JSON.stringify(headersFor(e, headers)),
+        );
+        const n = params.length;
+        return `($${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}::jsonb, $${n}::jsonb)`;
+      });
+      await manager.query(this.sql.insert + rows.join(', '), params);
+      if (this.options.deleteAfterInsert) await manager.query(this.sql.deleteInserted, [list.map((e) => e.id)]);
     });
-    await manager.query(this.sql.insert + rows.join(', '), params);
-    if (this.options.deleteAfterInsert) {
-      await manager.query(this.sql.deleteInserted, [list.map((e) => e.id)]);
-      return;
-    }
+    if (this.options.deleteAfterInsert) return;
     markOutboxAdded(runner, this.sql.table.qualified);
     // NOTIFY is sent at commit and serialises committing transactions briefly, so it is
     // used only when no relay in this process leads (that one is woken after commit).

@@ -1,4 +1,5 @@
 import { errorMessage } from './logger';
+import { publishSpans } from './tracing';
 
 /** One message for the broker, made from one outbox row. */
 export interface OutboxRecord {
@@ -71,12 +72,16 @@ export async function publishSafely(
   publisher: OutboxPublisher,
   records: readonly OutboxRecord[],
 ): Promise<readonly PublishResult[]> {
+  const spans = publishSpans(records);
+  let results: readonly PublishResult[];
   try {
-    const results = await publisher.publish(records);
-    if (results.length === records.length) return results;
-    throw new Error(`the publisher answered ${results.length} results for ${records.length} records`);
+    results = await publisher.publish(spans.records);
+    if (results.length !== records.length)
+      throw new Error(`the publisher answered ${results.length} results for ${records.length} records`);
   } catch (err) {
     const unavailable: PublishResult = { status: 'unavailable', error: errorMessage(err) };
-    return records.map(() => unavailable);
+    results = records.map(() => unavailable);
   }
+  spans.end(results);
+  return results;
 }
