@@ -7,6 +7,7 @@ import { EmailServiceConfig } from './config';
 import { CreateOutgoingEmails1764000000300 } from './migrations/1764000000300-create-outgoing-emails';
 import { AddSendLease1764000000301 } from './migrations/1764000000301-add-send-lease';
 import { ShippedNoticeWaitsForContact1764000000302 } from './migrations/1764000000302-shipped-notice-waits-for-contact';
+import { AddEmailTraceparent1764000000303 } from './migrations/1764000000303-add-email-traceparent';
 import { OrderContactRecord } from './emails/order-contact.record';
 import { OutgoingEmailRecord } from './emails/outgoing-email.record';
 import { EmailsModule } from './emails/emails.module';
@@ -27,6 +28,7 @@ export class AppModule {
               CreateOutgoingEmails1764000000300,
               AddSendLease1764000000301,
               ShippedNoticeWaitsForContact1764000000302,
+              AddEmailTraceparent1764000000303,
             ],
           }),
         ),

@@ -1,4 +1,4 @@
-import { DynamicModule } from '@nestjs/common';
+import { DynamicModule, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -6,6 +6,7 @@ import { DatabaseUnavailableFilter } from './database-unavailable.filter';
 import { drainOnClose } from './drain-on-close';
 import { useJsonBody } from './json-body';
 import { correlationIdOf } from './logging.module';
+import { stopTracing } from './tracing';
 
 export interface ServiceAppOptions {
   /** false silences logs (tests); by default pino's structured logger is used. */
@@ -21,6 +22,14 @@ const toBytes = (limit: string) => {
   return Number(n) * UNITS[unit];
 };
 
+/** In the root module, whose shutdown hook runs after the others': the last spans are flushed too. */
+@Injectable()
+class FlushTracesOnShutdown implements OnApplicationShutdown {
+  onApplicationShutdown(): Promise<void> {
+    return stopTracing();
+  }
+}
+
 /**
  * A NestJS HTTP app with the service conventions: pino logs, a JSON body limit, shutdown hooks
  * that stop even while clients keep sending. On Fastify, which spends less CPU per request than
@@ -29,7 +38,7 @@ const toBytes = (limit: string) => {
 export async function createServiceApp(module: DynamicModule, options: ServiceAppOptions = {}) {
   const bodyLimit = toBytes(options.bodyLimit ?? '64kb');
   const app = await NestFactory.create<NestFastifyApplication>(
-    module,
+    { ...module, providers: [...(module.providers ?? []), FlushTracesOnShutdown] },
     new FastifyAdapter({ bodyLimit, genReqId: correlationIdOf }),
     {
       bufferLogs: options.logger !== false,

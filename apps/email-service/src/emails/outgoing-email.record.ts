@@ -53,6 +53,10 @@ export class OutgoingEmailRecord {
   @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
   sentAt!: Date | null;
 
+  /** The W3C trace context of the handling that queued it; its SMTP send continues that trace. */
+  @Column({ type: 'varchar', length: 55, nullable: true })
+  traceparent!: string | null;
+
   /** While in the future, one sender holds the email; it is sending it or has just sent it. */
   @Column({ name: 'claimed_until', type: 'timestamptz', nullable: true })
   claimedUntil!: Date | null;

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { EMAIL_CONFIG } from '../emails.tokens';
 import { EmailServiceConfig } from '../../config';
 import { EmailKind } from '../outgoing-email.record';
+import { inSendSpan } from './email-trace';
 import { MAIL_TRANSPORT } from './mail-transport';
 
 interface LeasedEmail {
@@ -17,6 +18,7 @@ interface LeasedEmail {
   subject: string;
   textBody: string;
   htmlBody: string;
+  traceparent: string | null;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -65,14 +67,16 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
     const email = await this.lease();
     if (!email) return false;
     try {
-      await this.transport.sendMail({
-        from: this.config.MAIL_FROM,
-        to: email.recipient,
-        subject: email.subject,
-        text: email.textBody,
-        html: email.htmlBody,
-        messageId: `<${email.messageId}>`,
-      });
+      await inSendSpan(email, () =>
+        this.transport.sendMail({
+          from: this.config.MAIL_FROM,
+          to: email.recipient,
+          subject: email.subject,
+          text: email.textBody,
+          html: email.htmlBody,
+          messageId: `<${email.messageId}>`,
+        }),
+      );
     } catch (err) {
       await this.release(email, err).catch(() => undefined); // else the lease expires
       throw err;
@@ -98,7 +102,7 @@ export class EmailDispatcher implements OnApplicationBootstrap, OnApplicationShu
                        ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
           RETURNING *)
        SELECT id, kind, order_id AS "orderId", event_id AS "eventId", message_id AS "messageId", recipient,
-              subject, text_body AS "textBody", html_body AS "htmlBody"
+              subject, text_body AS "textBody", html_body AS "htmlBody", traceparent
          FROM leased`,
       [this.config.EMAIL_SEND_LEASE_MS / 1000],
     )) as LeasedEmail[];

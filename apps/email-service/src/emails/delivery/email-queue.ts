@@ -5,6 +5,7 @@ import { EmailServiceConfig } from '../../config';
 import { EMAIL_CONFIG } from '../emails.tokens';
 import { EmailKind, EmailStatus, OutgoingEmailRecord } from '../outgoing-email.record';
 import { EmailDispatcher } from './email-dispatcher';
+import { activeTraceparent } from './email-trace';
 
 export interface RenderedEmail {
   subject: string;
@@ -68,6 +69,7 @@ export class EmailQueue {
       textBody: email.content.text,
       htmlBody: email.content.html,
       status,
+      traceparent: activeTraceparent(),
     });
   }
 }

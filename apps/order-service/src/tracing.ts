@@ -1,0 +1,3 @@
+import { startTracing } from '@shop/service-kit/tracing';
+
+startTracing('order-service');
