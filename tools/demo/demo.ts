@@ -30,6 +30,8 @@ import {
   tapTopic,
   TappedMessage,
   waitFor,
+  zipkinRunning,
+  zipkinUrl,
 } from '@shop/infra';
 import { showTrustBoundaries } from './trust-boundaries';
 
@@ -162,6 +164,7 @@ async function main() {
       : `  OPERATOR_TOKEN  export OPERATOR_TOKEN=${settings.operatorToken}  (the development default)`,
   );
   say(`  mail received   ${mailApiUrl()}/`);
+  if (await zipkinRunning()) say(`  traces          ${zipkinUrl()}/zipkin/  (one per order)`);
   say('  Ctrl-C stops everything the demo started; a service that dies meanwhile is restarted.');
 }
 

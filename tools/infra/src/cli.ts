@@ -1,4 +1,12 @@
-import { describeEndpoints, infraDown, infraMode, infraStatus, infraUp, rabbitmqRequested } from './infra';
+import {
+  describeEndpoints,
+  infraDown,
+  infraMode,
+  infraStatus,
+  infraUp,
+  rabbitmqRequested,
+  zipkinRequested,
+} from './infra';
 import { connectStatus, dropDebeziumSlots, killConnect, startConnect, stopConnect } from './native-connect';
 import { InfraError } from './process-utils';
 import { describeInboxQueues } from './rabbitmq-queues';
@@ -45,15 +53,16 @@ async function main(command: string | undefined, flags: string[]): Promise<void>
     if (flags.length !== 1) throw new InfraError(connectUsage);
     return connect(flags[0]);
   }
-  const unknown = flags.filter((f) => f !== '--rabbitmq');
+  const unknown = flags.filter((f) => f !== '--rabbitmq' && f !== '--zipkin');
   if (unknown.length > 0)
-    throw new InfraError(`unknown option ${unknown[0]}; usage: infra up [--rabbitmq] | down | status`);
+    throw new InfraError(`unknown option ${unknown[0]}; usage: infra up [--rabbitmq] [--zipkin] | down | status`);
   switch (command) {
     case 'up': {
       const rabbitmq = rabbitmqRequested({ rabbitmq: flags.includes('--rabbitmq') || undefined });
-      const { mode } = await infraUp({ smokeTest: true, rabbitmq });
+      const zipkin = zipkinRequested({ zipkin: flags.includes('--zipkin') || undefined });
+      const { mode } = await infraUp({ smokeTest: true, rabbitmq, zipkin });
       console.log(`[infra] up (${mode} mode):`);
-      for (const line of describeEndpoints({ rabbitmq })) console.log(`  ${line}`);
+      for (const line of describeEndpoints({ rabbitmq, zipkin })) console.log(`  ${line}`);
       return;
     }
     case 'down':
@@ -65,12 +74,13 @@ async function main(command: string | undefined, flags: string[]): Promise<void>
       console.log(`[infra] mode: ${status.mode}, services' broker: ${settings.broker} (BROKER)`);
       for (const [name, up] of Object.entries(status))
         if (name !== 'mode') console.log(`  ${name.padEnd(9)} ${up ? 'running' : 'stopped'}`);
-      for (const line of describeEndpoints({ rabbitmq: status.rabbitmq })) console.log(`  ${line}`);
+      for (const line of describeEndpoints({ rabbitmq: status.rabbitmq, zipkin: status.zipkin }))
+        console.log(`  ${line}`);
       if (status.rabbitmq) for (const line of await describeInboxQueues()) console.log(`    queue ${line}`);
       return;
     }
     default:
-      throw new InfraError('usage: infra up [--rabbitmq] | down | status | connect …');
+      throw new InfraError('usage: infra up [--rabbitmq] [--zipkin] | down | status | connect …');
   }
 }
 

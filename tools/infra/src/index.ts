@@ -1,6 +1,7 @@
 export {
   infraUp,
   infraDown,
+  zipkinRequested,
   infraStatus,
   infraMode,
   describeEndpoints,
@@ -29,11 +30,13 @@ export {
   mailApiUrl,
   operatorAuthorization,
   rabbitmqUrl,
+  zipkinUrl,
   ROOT_DIR,
   INFRA_DIR,
 } from './settings';
 export type { RabbitmqServiceUser } from './settings';
 export { startNativeKafka, stopNativeKafka, signalKafka } from './native-kafka';
+export { startNativeZipkin, stopNativeZipkin, zipkinRunning } from './native-zipkin';
 export { grantAcls } from './kafka-acls';
 export { kafkaRefusal, tryToWrite } from './kafka-probe';
 export type { AclGrant } from './kafka-acls';

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT_DIR, settings } from './settings';
+import { ROOT_DIR, settings, zipkinUrl } from './settings';
 import { InfraError, run } from './process-utils';
 import { postgresLog, postgresRunning, startNativePostgres, stopNativePostgres } from './native-postgres';
 import {
@@ -25,6 +25,7 @@ import {
 } from './native-rabbitmq';
 import { ensureServiceDatabases } from './service-databases';
 import { connectRunning, stopConnect } from './native-connect';
+import { startNativeZipkin, stopNativeZipkin, zipkinLog, zipkinRunning } from './native-zipkin';
 import { kafkaSmokeTest } from './kafka-smoke-test';
 import { ensureKafka } from './kafka-topics';
 import { ensureInboxQueues } from './rabbitmq-queues';
@@ -37,12 +38,15 @@ export interface InfraStatus {
   kafka: boolean;
   smtp: boolean;
   rabbitmq: boolean;
+  zipkin: boolean;
 }
 
 export interface InfraUpOptions {
   smokeTest?: boolean;
   /** Start RabbitMQ too; by default when INFRA_RABBITMQ=1 or BROKER=rabbitmq. */
   rabbitmq?: boolean;
+  /** Start Zipkin (the trace viewer) too; by default when INFRA_ZIPKIN=1. */
+  zipkin?: boolean;
 }
 
 const composeFile = join(ROOT_DIR, 'docker-compose.yml');
@@ -62,17 +66,20 @@ export function infraMode(): InfraMode {
 }
 
 export async function infraStatus(mode = infraMode()): Promise<InfraStatus> {
-  const [postgres, kafka, smtp, rabbitmq] = await Promise.all([
+  const [postgres, kafka, smtp, rabbitmq, zipkin] = await Promise.all([
     postgresRunning(),
     kafkaRunning(),
     smtpRunning(),
     rabbitmqRunning(),
+    zipkinRunning(),
   ]);
-  return { mode, postgres, kafka, smtp, rabbitmq };
+  return { mode, postgres, kafka, smtp, rabbitmq, zipkin };
 }
 
 export const rabbitmqRequested = (opts: InfraUpOptions = {}): boolean =>
   opts.rabbitmq ?? (process.env.INFRA_RABBITMQ === '1' || settings.broker === 'rabbitmq');
+
+export const zipkinRequested = (opts: InfraUpOptions = {}): boolean => opts.zipkin ?? process.env.INFRA_ZIPKIN === '1';
 
 const log = (line: string) => console.log(`[infra] ${line}`);
 
@@ -80,11 +87,18 @@ const log = (line: string) => console.log(`[infra] ${line}`);
 export async function infraUp(opts: InfraUpOptions = {}): Promise<{ started: string[]; mode: InfraMode }> {
   const mode = infraMode();
   const rabbitmq = rabbitmqRequested(opts);
+  const zipkin = zipkinRequested(opts);
   const before = await infraStatus(mode);
   const started: string[] = [];
   if (mode === 'docker') {
-    if (!(before.postgres && before.kafka && before.smtp && (before.rabbitmq || !rabbitmq))) {
-      const services = rabbitmq ? [...infraServices, 'rabbitmq'] : infraServices;
+    if (!(
+      before.postgres &&
+      before.kafka &&
+      before.smtp &&
+      (before.rabbitmq || !rabbitmq) &&
+      (before.zipkin || !zipkin)
+    )) {
+      const services = [...infraServices, ...(rabbitmq ? ['rabbitmq'] : []), ...(zipkin ? ['zipkin'] : [])];
       log(`starting ${services.join(', ')} with docker compose…`);
       run('docker', [...compose(rabbitmq), 'up', '-d', '--wait', ...services], { stdio: 'inherit' });
       started.push('docker');
@@ -96,6 +110,7 @@ export async function infraUp(opts: InfraUpOptions = {}): Promise<{ started: str
       ['smtp', startNativeSmtp, smtpLog],
     ];
     if (rabbitmq) parts.push(['rabbitmq', startNativeRabbitmq, rabbitmqLog]);
+    if (zipkin) parts.push(['zipkin', startNativeZipkin, zipkinLog]);
     for (const [name, start, logFile] of parts) {
       if (before[name]) {
         log(`${name}: already running, reused`);
@@ -140,14 +155,15 @@ export async function infraDown(): Promise<void> {
   // Connect first: stopped after the broker or the database, it would log errors and retry.
   if (await connectRunning()) await stopConnect();
   await stopNativeRabbitmq();
+  await stopNativeZipkin();
   await stopNativeSmtp();
   await stopNativeKafka();
   stopNativePostgres('fast');
 }
 
-/** RabbitMQ's line when it is asked for (by default as `infraUp` decides). */
-export function describeEndpoints(opts: { rabbitmq?: boolean } = {}): string[] {
-  const { host, postgres, kafka, smtp, rabbitmq } = settings;
+/** RabbitMQ's and Zipkin's lines when they are asked for (by default as `infraUp` decides). */
+export function describeEndpoints(opts: { rabbitmq?: boolean; zipkin?: boolean } = {}): string[] {
+  const { host, postgres, kafka, smtp, rabbitmq, zipkin } = settings;
   const native = infraMode() === 'native';
   return [
     `postgres  ${host}:${postgres.port}${native ? `   log: ${postgresLog()}` : ''}`,
@@ -155,6 +171,9 @@ export function describeEndpoints(opts: { rabbitmq?: boolean } = {}): string[] {
     `smtp      ${host}:${smtp.port}    mail API/UI: http://${host}:${smtp.apiPort}${native ? `   store: ${mailStore}` : ''}`,
     ...(rabbitmqRequested(opts)
       ? [`rabbitmq  ${host}:${rabbitmq.port}   admin ${rabbitmq.adminUser}${native ? `   log: ${rabbitmqLog}` : ''}`]
+      : []),
+    ...(zipkinRequested(opts)
+      ? [`zipkin    ${host}:${zipkin.port}   traces: ${zipkinUrl()}/zipkin/${native ? `   log: ${zipkinLog}` : ''}`]
       : []),
   ];
 }

@@ -2,7 +2,8 @@ import { connectRunning, startConnect } from './native-connect';
 import { ChildProcess, StdioOptions } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { INFRA_DIR, kafkaEnv, rabbitmqUrl, serviceDatabases, settings } from './settings';
+import { INFRA_DIR, kafkaEnv, rabbitmqUrl, serviceDatabases, settings, zipkinUrl } from './settings';
+import { nativeZipkinAlive } from './native-zipkin';
 import { sleep } from './process-utils';
 import { spawnTs } from './ts-process';
 
@@ -39,6 +40,8 @@ export function serviceEnv(name: ServiceName): NodeJS.ProcessEnv {
     SMTP_PORT: String(settings.smtp.port),
     OPERATOR_TOKEN: settings.operatorToken,
     LOG_LEVEL: process.env.SERVICE_LOG_LEVEL ?? 'info',
+    // Traces when Zipkin is asked for or runs (started by infra:up); none otherwise.
+    ...(process.env.INFRA_ZIPKIN === '1' || nativeZipkinAlive() ? { ZIPKIN_URL: zipkinUrl() } : {}),
   };
 }
 

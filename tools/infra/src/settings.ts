@@ -74,6 +74,10 @@ export const settings = {
     port: int('INFRA_SMTP_PORT', 1025),
     apiPort: int('INFRA_MAIL_API_PORT', 8025),
   },
+  /** Zipkin, the trace viewer (optional: `infraUp({ zipkin: true })`, INFRA_ZIPKIN=1, `--zipkin`). */
+  zipkin: {
+    port: int('INFRA_ZIPKIN_PORT', 9411),
+  },
   /** Kafka Connect with the Debezium connectors (optional, `npm run infra:connect -- up`): its REST API. */
   connect: {
     port: int('INFRA_CONNECT_PORT', 28083),
@@ -153,3 +157,5 @@ export const rabbitmqUrl = (service?: RabbitmqServiceUser): string => {
 /** The header an operator call carries: `fetch(url, { headers: operatorAuthorization() })`. */
 export const operatorAuthorization = () => ({ authorization: `Bearer ${settings.operatorToken}` });
 export const mailApiUrl = (): string => `http://${settings.host}:${settings.smtp.apiPort}`;
+/** Where the services send their spans (ZIPKIN_URL), and where its UI is: `<zipkinUrl>/zipkin/`. */
+export const zipkinUrl = (): string => `http://${settings.host}:${settings.zipkin.port}`;
