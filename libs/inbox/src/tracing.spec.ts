@@ -10,11 +10,11 @@ provider.register();
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PUBLISH_SPAN = '00f067aa0ba902b7';
-const read = (traceparent: Buffer | string): ReadMessage => ({
+const read = (traceparent: Buffer | string, header = 'traceparent'): ReadMessage => ({
   message: {
     key: null,
     value: null,
-    headers: { traceparent },
+    headers: { [header]: traceparent },
     position: { topic: 'outbox.event.order', partition: 2, offset: '7' },
     transport: { topic: 'outbox.event.order', claims: [] },
   },
@@ -46,6 +46,19 @@ describe('consume spans (with an SDK registered)', () => {
     expect(consume.parentSpanContext?.spanId).toBe(PUBLISH_SPAN);
     expect(consume.spanContext().traceId).toBe(TRACE);
     expect(active?.spanId).toBe(consume.spanContext().spanId); // an outbox insert in the handler continues it
+  });
+
+  it("finds the traceparent inside Debezium's one JSON header `headers` (the row's column)", async () => {
+    const column = Buffer.from(JSON.stringify({ occurredAt: '', traceparent: `00-${TRACE}-${PUBLISH_SPAN}-01` }));
+    await inConsumeSpan('email-service', read(column, 'headers'), async () => undefined);
+    expect(exporter.getFinishedSpans()[0].parentSpanContext?.spanId).toBe(PUBLISH_SPAN);
+  });
+
+  it('starts a trace of its own when the `headers` header is not JSON', async () => {
+    await inConsumeSpan('email-service', read(Buffer.from('{not json'), 'headers'), async () => undefined);
+    const [consume] = exporter.getFinishedSpans();
+    expect(consume.parentSpanContext).toBeUndefined();
+    expect(consume.spanContext().traceId).not.toBe(TRACE);
   });
 
   it('marks a failed handler as an error and rethrows', async () => {

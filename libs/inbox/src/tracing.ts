@@ -25,14 +25,33 @@ const headerGetter: Otel.TextMapGetter<MessageHeaders> = {
 };
 
 /**
+ * Where the message's trace context is: its own headers, or, from Debezium's outbox router,
+ * which sends the row's `headers` column as one JSON header, inside that header.
+ */
+function traceCarrier(headers: MessageHeaders): MessageHeaders {
+  const packed = headers.traceparent === undefined ? headers.headers : undefined;
+  if (packed === undefined || Array.isArray(packed)) return headers;
+  try {
+    const row: unknown = JSON.parse(String(packed));
+    if (typeof row !== 'object' || row === null) return headers;
+    const { traceparent, tracestate } = row as Record<string, unknown>;
+    return typeof traceparent === 'string'
+      ? { traceparent, tracestate: typeof tracestate === 'string' ? tracestate : undefined }
+      : headers;
+  } catch {
+    return headers; // not JSON: no context to continue
+  }
+}
+
+/**
  * Runs a message's handler in a consumer span, a child of the `traceparent` the message
- * carries: the handler's own work (queries, an outbox insert) joins the producer's trace.
+ * carries (see `traceCarrier`): the handler's own work (queries, an outbox insert) joins the producer's trace.
  */
 export function inConsumeSpan<T>(consumer: string, read: ReadMessage, handle: () => Promise<T>): Promise<T> {
   const otel = api;
   if (!otel) return handle();
   const { message, envelope } = read;
-  const parent = otel.propagation.extract(otel.ROOT_CONTEXT, message.headers, headerGetter);
+  const parent = otel.propagation.extract(otel.ROOT_CONTEXT, traceCarrier(message.headers), headerGetter);
   const attributes: Otel.Attributes = {
     'messaging.operation.type': 'process',
     'messaging.destination.name': message.position.topic,
