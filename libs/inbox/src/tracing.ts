@@ -14,6 +14,9 @@ const api: typeof Otel | undefined = (() => {
   }
 })();
 
+/** A proxy: it traces through whichever SDK is registered, also one registered later. */
+const tracer = api?.trace.getTracer('@transactional-outbox/inbox');
+
 /** Header values as text, whatever the broker gave (Kafka: Buffers; RabbitMQ: strings). */
 const headerGetter: Otel.TextMapGetter<MessageHeaders> = {
   keys: (headers) => Object.keys(headers),
@@ -49,7 +52,7 @@ function traceCarrier(headers: MessageHeaders): MessageHeaders {
  */
 export function inConsumeSpan<T>(consumer: string, read: ReadMessage, handle: () => Promise<T>): Promise<T> {
   const otel = api;
-  if (!otel) return handle();
+  if (!otel || !tracer) return handle();
   const { message, envelope } = read;
   const parent = otel.propagation.extract(otel.ROOT_CONTEXT, traceCarrier(message.headers), headerGetter);
   const attributes: Otel.Attributes = {
@@ -62,17 +65,15 @@ export function inConsumeSpan<T>(consumer: string, read: ReadMessage, handle: ()
   if (message.position.partition !== undefined)
     attributes['messaging.destination.partition.id'] = String(message.position.partition);
   const options = { kind: otel.SpanKind.CONSUMER, attributes };
-  return otel.trace
-    .getTracer('@transactional-outbox/inbox')
-    .startActiveSpan(`consume ${envelope.type}`, options, parent, async (span) => {
-      try {
-        return await handle();
-      } catch (err) {
-        span.setStatus({ code: otel.SpanStatusCode.ERROR });
-        span.setAttribute('error.type', err instanceof Error ? err.name : 'Error');
-        throw err;
-      } finally {
-        span.end();
-      }
-    });
+  return tracer.startActiveSpan(`consume ${envelope.type}`, options, parent, async (span) => {
+    try {
+      return await handle();
+    } catch (err) {
+      span.setStatus({ code: otel.SpanStatusCode.ERROR });
+      span.setAttribute('error.type', err instanceof Error ? err.name : 'Error');
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
 }

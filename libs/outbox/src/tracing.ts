@@ -14,7 +14,8 @@ const api: typeof Otel | undefined = (() => {
   }
 })();
 
-const tracer = () => (api as typeof Otel).trace.getTracer('@transactional-outbox/outbox');
+/** A proxy: it traces through whichever SDK is registered, also one registered later. */
+const tracer = api?.trace.getTracer('@transactional-outbox/outbox');
 
 /** The trace context headers (`traceparent`…) of `span`; none when it has no valid context. */
 function contextHeaders(otel: typeof Otel, span: Otel.Span): OutboxHeaders {
@@ -31,9 +32,9 @@ function contextHeaders(otel: typeof Otel, span: Otel.Span): OutboxHeaders {
  */
 export function inInsertSpan<T>(table: string, events: number, insert: (trace: OutboxHeaders) => Promise<T>) {
   const otel = api;
-  if (!otel) return insert({});
+  if (!otel || !tracer) return insert({});
   const attributes = { 'db.collection.name': table, 'outbox.events': events };
-  return tracer().startActiveSpan('outbox insert', { attributes }, async (span) => {
+  return tracer.startActiveSpan('outbox insert', { attributes }, async (span) => {
     try {
       return await insert(contextHeaders(otel, span));
     } catch (err) {
@@ -58,9 +59,9 @@ export function publishSpans(records: readonly OutboxRecord[]): {
   end(results: readonly PublishResult[] | undefined): void;
 } {
   const otel = api;
-  if (!otel) return { records, end: () => undefined };
+  if (!otel || !tracer) return { records, end: () => undefined };
   const spans = records.map((r) =>
-    tracer().startSpan(
+    tracer.startSpan(
       `publish ${r.destination}`,
       {
         kind: otel.SpanKind.PRODUCER,
