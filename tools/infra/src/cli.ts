@@ -4,6 +4,7 @@ import {
   infraMode,
   infraStatus,
   infraUp,
+  prometheusRequested,
   rabbitmqRequested,
   zipkinRequested,
 } from './infra';
@@ -53,16 +54,20 @@ async function main(command: string | undefined, flags: string[]): Promise<void>
     if (flags.length !== 1) throw new InfraError(connectUsage);
     return connect(flags[0]);
   }
-  const unknown = flags.filter((f) => f !== '--rabbitmq' && f !== '--zipkin');
+  const known = ['--rabbitmq', '--zipkin', '--prometheus'];
+  const unknown = flags.filter((f) => !known.includes(f));
   if (unknown.length > 0)
-    throw new InfraError(`unknown option ${unknown[0]}; usage: infra up [--rabbitmq] [--zipkin] | down | status`);
+    throw new InfraError(
+      `unknown option ${unknown[0]}; usage: infra up [--rabbitmq] [--zipkin] [--prometheus] | down | status`,
+    );
   switch (command) {
     case 'up': {
       const rabbitmq = rabbitmqRequested({ rabbitmq: flags.includes('--rabbitmq') || undefined });
       const zipkin = zipkinRequested({ zipkin: flags.includes('--zipkin') || undefined });
-      const { mode } = await infraUp({ smokeTest: true, rabbitmq, zipkin });
+      const prometheus = prometheusRequested({ prometheus: flags.includes('--prometheus') || undefined });
+      const { mode } = await infraUp({ smokeTest: true, rabbitmq, zipkin, prometheus });
       console.log(`[infra] up (${mode} mode):`);
-      for (const line of describeEndpoints({ rabbitmq, zipkin })) console.log(`  ${line}`);
+      for (const line of describeEndpoints({ rabbitmq, zipkin, prometheus })) console.log(`  ${line}`);
       return;
     }
     case 'down':
@@ -74,13 +79,17 @@ async function main(command: string | undefined, flags: string[]): Promise<void>
       console.log(`[infra] mode: ${status.mode}, services' broker: ${settings.broker} (BROKER)`);
       for (const [name, up] of Object.entries(status))
         if (name !== 'mode') console.log(`  ${name.padEnd(9)} ${up ? 'running' : 'stopped'}`);
-      for (const line of describeEndpoints({ rabbitmq: status.rabbitmq, zipkin: status.zipkin }))
+      for (const line of describeEndpoints({
+        rabbitmq: status.rabbitmq,
+        zipkin: status.zipkin,
+        prometheus: status.prometheus,
+      }))
         console.log(`  ${line}`);
       if (status.rabbitmq) for (const line of await describeInboxQueues()) console.log(`    queue ${line}`);
       return;
     }
     default:
-      throw new InfraError('usage: infra up [--rabbitmq] [--zipkin] | down | status | connect …');
+      throw new InfraError('usage: infra up [--rabbitmq] [--zipkin] [--prometheus] | down | status | connect …');
   }
 }
 

@@ -37,6 +37,12 @@ export {
 export type { RabbitmqServiceUser } from './settings';
 export { startNativeKafka, stopNativeKafka, signalKafka } from './native-kafka';
 export { startNativeZipkin, stopNativeZipkin, zipkinRunning } from './native-zipkin';
+export {
+  prometheusUrl,
+  renderPrometheusConfig,
+  startNativePrometheus,
+  stopNativePrometheus,
+} from './native-prometheus';
 export { grantAcls } from './kafka-acls';
 export { kafkaRefusal, tryToWrite } from './kafka-probe';
 export type { AclGrant } from './kafka-acls';

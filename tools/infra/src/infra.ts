@@ -26,6 +26,13 @@ import {
 import { ensureServiceDatabases } from './service-databases';
 import { connectRunning, stopConnect } from './native-connect';
 import { startNativeZipkin, stopNativeZipkin, zipkinLog, zipkinRunning } from './native-zipkin';
+import {
+  prometheusLog,
+  prometheusRunning,
+  prometheusUrl,
+  startNativePrometheus,
+  stopNativePrometheus,
+} from './native-prometheus';
 import { kafkaSmokeTest } from './kafka-smoke-test';
 import { ensureKafka } from './kafka-topics';
 import { ensureInboxQueues } from './rabbitmq-queues';
@@ -39,6 +46,7 @@ export interface InfraStatus {
   smtp: boolean;
   rabbitmq: boolean;
   zipkin: boolean;
+  prometheus: boolean;
 }
 
 export interface InfraUpOptions {
@@ -47,6 +55,8 @@ export interface InfraUpOptions {
   rabbitmq?: boolean;
   /** Start Zipkin (the trace viewer) too; by default when INFRA_ZIPKIN=1. */
   zipkin?: boolean;
+  /** Start Prometheus (native mode) scraping the services; by default when INFRA_PROMETHEUS=1. */
+  prometheus?: boolean;
 }
 
 const composeFile = join(ROOT_DIR, 'docker-compose.yml');
@@ -66,20 +76,23 @@ export function infraMode(): InfraMode {
 }
 
 export async function infraStatus(mode = infraMode()): Promise<InfraStatus> {
-  const [postgres, kafka, smtp, rabbitmq, zipkin] = await Promise.all([
+  const [postgres, kafka, smtp, rabbitmq, zipkin, prometheus] = await Promise.all([
     postgresRunning(),
     kafkaRunning(),
     smtpRunning(),
     rabbitmqRunning(),
     zipkinRunning(),
+    prometheusRunning(),
   ]);
-  return { mode, postgres, kafka, smtp, rabbitmq, zipkin };
+  return { mode, postgres, kafka, smtp, rabbitmq, zipkin, prometheus };
 }
 
 export const rabbitmqRequested = (opts: InfraUpOptions = {}): boolean =>
   opts.rabbitmq ?? (process.env.INFRA_RABBITMQ === '1' || settings.broker === 'rabbitmq');
 
 export const zipkinRequested = (opts: InfraUpOptions = {}): boolean => opts.zipkin ?? process.env.INFRA_ZIPKIN === '1';
+export const prometheusRequested = (opts: InfraUpOptions = {}): boolean =>
+  opts.prometheus ?? process.env.INFRA_PROMETHEUS === '1';
 
 const log = (line: string) => console.log(`[infra] ${line}`);
 
@@ -88,6 +101,9 @@ export async function infraUp(opts: InfraUpOptions = {}): Promise<{ started: str
   const mode = infraMode();
   const rabbitmq = rabbitmqRequested(opts);
   const zipkin = zipkinRequested(opts);
+  const prometheus = prometheusRequested(opts);
+  if (prometheus && mode === 'docker')
+    throw new InfraError('in Docker mode Prometheus runs in compose with the services: docker compose up -d --wait');
   const before = await infraStatus(mode);
   const started: string[] = [];
   if (mode === 'docker') {
@@ -111,6 +127,7 @@ export async function infraUp(opts: InfraUpOptions = {}): Promise<{ started: str
     ];
     if (rabbitmq) parts.push(['rabbitmq', startNativeRabbitmq, rabbitmqLog]);
     if (zipkin) parts.push(['zipkin', startNativeZipkin, zipkinLog]);
+    if (prometheus) parts.push(['prometheus', startNativePrometheus, prometheusLog]);
     for (const [name, start, logFile] of parts) {
       if (before[name]) {
         log(`${name}: already running, reused`);
@@ -154,6 +171,7 @@ export async function infraDown(): Promise<void> {
   }
   // Connect first: stopped after the broker or the database, it would log errors and retry.
   if (await connectRunning()) await stopConnect();
+  await stopNativePrometheus();
   await stopNativeRabbitmq();
   await stopNativeZipkin();
   await stopNativeSmtp();
@@ -161,8 +179,8 @@ export async function infraDown(): Promise<void> {
   stopNativePostgres('fast');
 }
 
-/** RabbitMQ's and Zipkin's lines when they are asked for (by default as `infraUp` decides). */
-export function describeEndpoints(opts: { rabbitmq?: boolean; zipkin?: boolean } = {}): string[] {
+/** RabbitMQ's, Zipkin's and Prometheus' lines when they are asked for (by default as `infraUp` decides). */
+export function describeEndpoints(opts: { rabbitmq?: boolean; zipkin?: boolean; prometheus?: boolean } = {}): string[] {
   const { host, postgres, kafka, smtp, rabbitmq, zipkin } = settings;
   const native = infraMode() === 'native';
   return [
@@ -174,6 +192,9 @@ export function describeEndpoints(opts: { rabbitmq?: boolean; zipkin?: boolean }
       : []),
     ...(zipkinRequested(opts)
       ? [`zipkin    ${host}:${zipkin.port}   traces: ${zipkinUrl()}/zipkin/${native ? `   log: ${zipkinLog}` : ''}`]
+      : []),
+    ...(native && prometheusRequested(opts)
+      ? [`prometheus ${prometheusUrl()}   scrapes the services   log: ${prometheusLog}`]
       : []),
   ];
 }

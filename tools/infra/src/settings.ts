@@ -84,6 +84,10 @@ export const settings = {
     /** The `debezium` role's password: it logs in, streams the WAL and reads the outbox tables only. */
     debeziumPassword: process.env.DEBEZIUM_DB_PASSWORD ?? 'debezium_dev',
   },
+  /** Prometheus, started natively only when asked for (`infraUp({ prometheus: true })`, INFRA_PROMETHEUS=1, `--prometheus`). */
+  prometheus: {
+    port: int('INFRA_PROMETHEUS_PORT', 9090),
+  },
   /**
    * The bearer token the services require for operator routes (listing, dispatching,
    * cancelling); the demo, tests and tutorial send it.
