@@ -55,7 +55,7 @@ export interface InfraUpOptions {
   rabbitmq?: boolean;
   /** Start Zipkin (the trace viewer) too; by default when INFRA_ZIPKIN=1. */
   zipkin?: boolean;
-  /** Start Prometheus (native mode) scraping the services; by default when INFRA_PROMETHEUS=1. */
+  /** Start Debian's Prometheus scraping the services; by default when INFRA_PROMETHEUS=1. */
   prometheus?: boolean;
 }
 
@@ -102,8 +102,6 @@ export async function infraUp(opts: InfraUpOptions = {}): Promise<{ started: str
   const rabbitmq = rabbitmqRequested(opts);
   const zipkin = zipkinRequested(opts);
   const prometheus = prometheusRequested(opts);
-  if (prometheus && mode === 'docker')
-    throw new InfraError('in Docker mode Prometheus runs in compose with the services: docker compose up -d --wait');
   const before = await infraStatus(mode);
   const started: string[] = [];
   if (mode === 'docker') {
@@ -118,6 +116,11 @@ export async function infraUp(opts: InfraUpOptions = {}): Promise<{ started: str
       log(`starting ${services.join(', ')} with docker compose…`);
       run('docker', [...compose(rabbitmq), 'up', '-d', '--wait', ...services], { stdio: 'inherit' });
       started.push('docker');
+    }
+    // Debian's prometheus in Docker mode too: the services tools/infra starts run on this host.
+    if (prometheus && !before.prometheus) {
+      await startNativePrometheus();
+      started.push('prometheus');
     }
   } else {
     const parts: [keyof Omit<InfraStatus, 'mode'>, () => Promise<void>, string][] = [
@@ -165,13 +168,13 @@ function ensureRabbitmqUsers(mode: InfraMode): string {
 }
 
 export async function infraDown(): Promise<void> {
+  await stopNativePrometheus();
   if (infraMode() === 'docker') {
     run('docker', [...composeAll(), 'down'], { stdio: 'inherit' });
     return;
   }
   // Connect first: stopped after the broker or the database, it would log errors and retry.
   if (await connectRunning()) await stopConnect();
-  await stopNativePrometheus();
   await stopNativeRabbitmq();
   await stopNativeZipkin();
   await stopNativeSmtp();
@@ -193,7 +196,7 @@ export function describeEndpoints(opts: { rabbitmq?: boolean; zipkin?: boolean; 
     ...(zipkinRequested(opts)
       ? [`zipkin    ${host}:${zipkin.port}   traces: ${zipkinUrl()}/zipkin/${native ? `   log: ${zipkinLog}` : ''}`]
       : []),
-    ...(native && prometheusRequested(opts)
+    ...(prometheusRequested(opts)
       ? [`prometheus ${prometheusUrl()}   scrapes the services   log: ${prometheusLog}`]
       : []),
   ];
