@@ -33,6 +33,7 @@ import {
   zipkinRunning,
   zipkinUrl,
 } from '@shop/infra';
+import { dashboardUrl, startDemoDashboard } from './demo-dashboard';
 import { showTrustBoundaries } from './trust-boundaries';
 
 const say = (line = '') => console.log(line);
@@ -100,6 +101,7 @@ async function main() {
   for (const line of describeEndpoints()) say(`  ${line}`);
 
   const services: SupervisedService[] = [];
+  let dashboard: { close(): Promise<void> } | undefined;
   // Holds the process open until Ctrl-C even when no service is left running.
   const keepAlive = setInterval(() => undefined, 60_000);
   let stopping = false;
@@ -108,6 +110,7 @@ async function main() {
     stopping = true;
     clearInterval(keepAlive);
     say('\n▶ stopping services…');
+    await dashboard?.close();
     await Promise.all(services.map((s) => s.stop()));
     if (relayMode === 'debezium') await stopConnect();
     if (started.length > 0) {
@@ -134,6 +137,12 @@ async function main() {
         `  ${'kafka connect'.padEnd(17)} ${connectUrl()}  Debezium connectors running in ${((Date.now() - t0) / 1000).toFixed(1)}s`,
       );
     }
+    // With drills, since it runs here; not with --exit, which nobody would have time to open.
+    if (!exitAfterTimeline) {
+      const t0 = Date.now();
+      dashboard = await startDemoDashboard(new Map(serviceNames.map((n, i) => [n, services[i]])), report);
+      say(`  ${'dashboard'.padEnd(17)} ${dashboardUrl()}  ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+    }
     // Tapped before the first order: RabbitMQ keeps nothing for a queue bound later.
     const taps = { orders: await tapTopic(ORDER_EVENTS_TOPIC), shipments: await tapTopic(SHIPMENT_EVENTS_TOPIC) };
     try {
@@ -152,6 +161,7 @@ async function main() {
     return;
   }
   say('\n▶ running — try:');
+  say(`  dashboard       ${dashboardUrl()}  live flows, gauges, drills; log in with OPERATOR_TOKEN`);
   say(`  API docs        ${serviceUrl('order-service')}/docs`);
   // Listing is an operator action: the curl lines name the token's variable, never its value.
   const auth = '-H "Authorization: Bearer $OPERATOR_TOKEN"';

@@ -3,8 +3,13 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { register } from 'prom-client';
 import { CreateInboxTable1764000000001 } from '@transactional-outbox/inbox';
 import { InboxHealthIndicator, InboxModule } from '@transactional-outbox/inbox/nest';
-import { CreateOutboxPublication1764000000010, CreateOutboxTable1764000000000 } from '@transactional-outbox/outbox';
-import { OutboxHealthIndicator, OutboxModule } from '@transactional-outbox/outbox/nest';
+import {
+  ClaimLog,
+  CreateOutboxPublication1764000000010,
+  CreateOutboxTable1764000000000,
+  PendingRow,
+} from '@transactional-outbox/outbox';
+import { OutboxHealthIndicator, OutboxModule, outboxAdminController } from '@transactional-outbox/outbox/nest';
 import { OutboxMetrics } from '@transactional-outbox/outbox/prometheus';
 import {
   failpoint,
@@ -15,6 +20,7 @@ import {
   messagingFor,
   MetricsModule,
   OperatorAuthModule,
+  OperatorOnly,
   postgresOptions,
 } from '@shop/service-kit';
 import { OrderServiceConfig } from './config';
@@ -26,8 +32,12 @@ import { PlaceOrderNaivelyModule } from './orders/place-order-naively/place-orde
 @Module({})
 export class AppModule {
   static forRoot(config: OrderServiceConfig): DynamicModule {
+    // When the polling relay claimed each row, for GET /outbox/rows (the dashboard's "claimed" hop).
+    const claims = new ClaimLog();
+    const claimFailpoint = failpoint(config.FAILPOINT, 'relay-after-claim');
     return {
       module: AppModule,
+      controllers: [outboxAdminController({ protect: OperatorOnly(), claims })],
       imports: [
         LoggingModule.forRoot('order-service'),
         OperatorAuthModule.forRoot(config.OPERATOR_TOKEN),
@@ -46,7 +56,10 @@ export class AppModule {
           useFactory: () => {
             const publisher = messagingFor(config, 'order-service').publisher();
             const hooks = {
-              afterClaim: failpoint(config.FAILPOINT, 'relay-after-claim'),
+              afterClaim: (rows: readonly PendingRow[]) => {
+                claims.record(rows);
+                claimFailpoint?.();
+              },
               afterPublish: failpoint(config.FAILPOINT, 'relay-after-publish'),
             };
             const relayOn = config.OUTBOX_RELAY === 'on';

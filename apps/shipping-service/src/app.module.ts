@@ -4,7 +4,7 @@ import { register } from 'prom-client';
 import { CreateInboxTable1764000000001 } from '@transactional-outbox/inbox';
 import { InboxHealthIndicator, InboxModule } from '@transactional-outbox/inbox/nest';
 import { CreateOutboxPublication1764000000010, CreateOutboxTable1764000000000 } from '@transactional-outbox/outbox';
-import { OutboxHealthIndicator, OutboxModule } from '@transactional-outbox/outbox/nest';
+import { OutboxHealthIndicator, OutboxModule, outboxAdminController } from '@transactional-outbox/outbox/nest';
 import { OutboxMetrics } from '@transactional-outbox/outbox/prometheus';
 import {
   failpoint,
@@ -14,6 +14,7 @@ import {
   messagingFor,
   MetricsModule,
   OperatorAuthModule,
+  OperatorOnly,
   postgresOptions,
 } from '@shop/service-kit';
 import { ShippingServiceConfig } from './config';
@@ -26,6 +27,8 @@ export class AppModule {
   static forRoot(config: ShippingServiceConfig): DynamicModule {
     return {
       module: AppModule,
+      // Its outbox's parked rows and their re-queue, for operators (the dashboard).
+      controllers: [outboxAdminController({ protect: OperatorOnly() })],
       imports: [
         LoggingModule.forRoot('shipping-service'),
         OperatorAuthModule.forRoot(config.OPERATOR_TOKEN),

@@ -10,7 +10,8 @@ export { OutboxRelay } from './relay/outbox-relay';
 export type { OutboxRelayOptions, OutboxRelayHooks } from './relay/relay-options';
 export { OutboxAdmin } from './outbox-admin';
 export { outboxSql } from './outbox-sql';
-export type { OutboxSql, OutboxStats, ParkedRow, PendingRow, SqlRunner } from './outbox-sql';
+export type { AggregateRow, OutboxSql, OutboxStats, ParkedRow, PendingRow, SqlRunner } from './outbox-sql';
+export { ClaimLog } from './relay/claim-log';
 export type { ReplicationSlotStats } from './logical/replication-slot';
 export {
   CreateOutboxTable1764000000000,

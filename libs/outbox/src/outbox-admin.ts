@@ -1,5 +1,5 @@
 import { replicationSlots, ReplicationSlotStats } from './logical/replication-slot';
-import { outboxSql, OutboxSql, OutboxStats, ParkedRow, SqlRunner } from './outbox-sql';
+import { AggregateRow, outboxSql, OutboxSql, OutboxStats, ParkedRow, SqlRunner } from './outbox-sql';
 import { OutboxTableOptions } from './outbox-table';
 
 /** Operations on parked rows and backlog figures, for a CLI, an admin endpoint or a test. */
@@ -15,6 +15,11 @@ export class OutboxAdmin {
 
   listParked(limit = 100): Promise<ParkedRow[]> {
     return this.db.query(this.sql.listParked, [limit]);
+  }
+
+  /** The rows of one aggregate (while the table keeps them), oldest first. */
+  rowsOf(aggregateId: string, limit = 50): Promise<AggregateRow[]> {
+    return this.db.query(this.sql.rowsOf, [aggregateId, limit]);
   }
 
   /** Puts parked rows back in line (all of them when no ids are given). Returns their ids. */

@@ -31,6 +31,15 @@ export interface ParkedRow {
   parked_at: Date;
 }
 
+export interface AggregateRow {
+  id: string;
+  type: string;
+  attempts: number;
+  created_at: Date;
+  published_at: Date | null;
+  parked_at: Date | null;
+}
+
 export interface OutboxStats {
   /** Unpublished rows that are not parked. */
   pending: number;
@@ -158,6 +167,10 @@ export function outboxSql(options: OutboxTableOptions = {}) {
     listParked: `
     SELECT id, seq, aggregatetype, aggregateid, type, attempts, last_error, created_at, parked_at
       FROM ${outbox} WHERE parked_at IS NOT NULL AND published_at IS NULL ORDER BY seq LIMIT $1`,
+    // One aggregate's rows, for an operator looking at one order's flow.
+    rowsOf: `
+    SELECT id, type, attempts, created_at, published_at, parked_at
+      FROM ${outbox} WHERE aggregateid = $1 ORDER BY seq LIMIT $2`,
     requeue: `
     WITH u AS (
       UPDATE ${outbox} SET parked_at = NULL, next_attempt_at = NULL, attempts = 0

@@ -1,0 +1,7 @@
+import 'reflect-metadata';
+import { runService } from '@shop/service-kit';
+import { loadDashboardConfig } from './config';
+import { createDashboardApp } from './create-app';
+
+// Without drills: those exist only inside the local demo (tools/demo), never in a deployment.
+runService('dashboard', loadDashboardConfig, (config) => createDashboardApp(config));

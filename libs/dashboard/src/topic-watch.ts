@@ -1,0 +1,91 @@
+import { Consumer, Kafka, KafkaMessage, logLevel } from 'kafkajs';
+import { ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
+import { DashboardConfig } from './config';
+import { Flows } from './flows';
+
+/** A dead letter as the page lists it: where it came from and why, never its payload (personal data). */
+export interface DeadLetter {
+  id: string | null;
+  type: string | null;
+  consumer: string | null;
+  reason: string | null;
+  topic: string;
+  where: string;
+  at: string;
+}
+
+const text = (v: Buffer | string | (Buffer | string)[] | undefined) =>
+  v === undefined ? null : (Array.isArray(v) ? v[0] : v).toString();
+
+/**
+ * The dashboard's own Kafka consumer (user and group `dashboard`, read-only): the order topic
+ * gives each order's "on the topic" hop, the dead-letter topics the dead-letter list. It starts
+ * at the latest offset of a new group, and restarts itself after the broker comes back.
+ */
+export class TopicWatch {
+  readonly deadLetters: DeadLetter[] = [];
+  private consumer?: Consumer;
+  private stopped = false;
+  private joined?: () => void;
+  /** Resolves once the group is joined (messages from then on are seen). */
+  readonly ready = new Promise<void>((resolve) => (this.joined = resolve));
+
+  constructor(
+    private readonly config: DashboardConfig,
+    private readonly flows: Flows,
+  ) {}
+
+  async start(): Promise<void> {
+    const kafka = new Kafka({
+      clientId: 'dashboard',
+      brokers: this.config.KAFKA_BROKERS.split(','),
+      sasl: {
+        mechanism: 'scram-sha-512',
+        username: this.config.KAFKA_SASL_USERNAME,
+        password: this.config.KAFKA_SASL_PASSWORD,
+      },
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 3 },
+    });
+    const consumer = (this.consumer = kafka.consumer({ groupId: 'dashboard', sessionTimeout: 10_000 }));
+    consumer.on(consumer.events.GROUP_JOIN, () => this.joined?.());
+    // kafkajs gives up after its retries when the broker is gone for long (a drill): start anew.
+    consumer.on(consumer.events.CRASH, () => {
+      if (this.stopped) return;
+      setTimeout(
+        () => void consumer.disconnect().finally(() => !this.stopped && this.start().catch(() => undefined)),
+        3000,
+      );
+    });
+    await consumer.connect();
+    const topics = [ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC];
+    await consumer.subscribe({ topics: [...topics, ...topics.map((t) => `${t}.dlt`)], fromBeginning: false });
+    await consumer.run({ eachMessage: async ({ topic, partition, message }) => this.take(topic, partition, message) });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.consumer?.disconnect().catch(() => undefined);
+  }
+
+  private take(topic: string, partition: number, m: KafkaMessage): void {
+    const at = new Date(Number(m.timestamp));
+    const where = `${topic} partition ${partition} offset ${m.offset}`;
+    const h = m.headers ?? {};
+    if (topic.endsWith('.dlt')) {
+      this.deadLetters.unshift({
+        id: text(h.id),
+        type: text(h.type),
+        consumer: text(h['dlt-consumer']),
+        reason: text(h['dlt-error'])?.slice(0, 200) ?? null,
+        topic,
+        where,
+        at: at.toISOString(),
+      });
+      this.deadLetters.splice(50);
+    } else if (topic === ORDER_EVENTS_TOPIC && m.key) {
+      const type = text(h.type) ?? 'event';
+      this.flows.onTopic(m.key.toString(), { type, at, where, traceparent: text(h.traceparent) ?? undefined });
+    }
+  }
+}
