@@ -5,8 +5,10 @@ import nx from '@nx/eslint-plugin';
 const constraints = [
   {
     sourceTag: 'type:app',
-    onlyDependOnLibsWithTags: ['type:messaging', 'type:contracts', 'type:platform'],
+    onlyDependOnLibsWithTags: ['type:messaging', 'type:contracts', 'type:platform', 'type:dashboard'],
   },
+  // The flow dashboard: an app of the service platform, which the demo also runs in its process.
+  { sourceTag: 'type:dashboard', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:messaging'] },
   // Copy-out libraries: nothing from this repository, only npm packages.
   { sourceTag: 'type:messaging', onlyDependOnLibsWithTags: [] },
   {
@@ -17,7 +19,8 @@ const constraints = [
   // The services' platform shares the inbox's database-outage classifier.
   { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:messaging'] },
   // Tools (the demo, the drill, docs:check) may drive the infrastructure tool.
-  { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:contracts', 'type:tooling'] },
+  // The demo runs the dashboard in its own process, with drills against what it started.
+  { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:contracts', 'type:tooling', 'type:dashboard'] },
   // End-to-end tests name dead-letter topics as the inbox does.
   { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:tooling', 'type:contracts', 'type:messaging'] },
   // The benchmark drives the messaging libraries on the project's infrastructure.

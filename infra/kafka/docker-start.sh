@@ -5,7 +5,7 @@ set -eu
 # Where the image keeps things; a test runs this script against stand-ins.
 kafka_home=${KAFKA_HOME:-/opt/kafka} infra=${INFRA_KAFKA_DIR:-/infra/kafka}
 data=${KAFKA_DATA_DIR:-/var/lib/kafka/data} tmp=${TMPDIR:-/tmp}
-for var in KAFKA_ADMIN_PASSWORD ORDER_KAFKA_PASSWORD SHIPPING_KAFKA_PASSWORD EMAIL_KAFKA_PASSWORD CONNECT_KAFKA_PASSWORD; do
+for var in KAFKA_ADMIN_PASSWORD ORDER_KAFKA_PASSWORD SHIPPING_KAFKA_PASSWORD EMAIL_KAFKA_PASSWORD DASHBOARD_KAFKA_PASSWORD CONNECT_KAFKA_PASSWORD; do
   eval "value=\${$var:-}"
   # As tools/infra checks: the value goes into a SCRAM spec and a JAAS line.
   case "$value" in
@@ -32,6 +32,7 @@ if [ ! -f "$data/meta.properties" ]; then
     --add-scram "SCRAM-SHA-512=[name=order-service,password=$ORDER_KAFKA_PASSWORD]" \
     --add-scram "SCRAM-SHA-512=[name=shipping-service,password=$SHIPPING_KAFKA_PASSWORD]" \
     --add-scram "SCRAM-SHA-512=[name=email-service,password=$EMAIL_KAFKA_PASSWORD]" \
+    --add-scram "SCRAM-SHA-512=[name=dashboard,password=$DASHBOARD_KAFKA_PASSWORD]" \
     --add-scram "SCRAM-SHA-512=[name=connect,password=$CONNECT_KAFKA_PASSWORD]"
 fi
 export KAFKA_LOG4J_OPTS="-Dlog4j2.configurationFile=$infra/log4j2.properties"

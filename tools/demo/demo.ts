@@ -33,7 +33,7 @@ import {
   zipkinRunning,
   zipkinUrl,
 } from '@shop/infra';
-import { dashboardUrl, startDemoDashboard } from './demo-dashboard';
+import { dashboardUrl, startDemoDashboard } from '@shop/demo-dashboard';
 import { showTrustBoundaries } from './trust-boundaries';
 
 const say = (line = '') => console.log(line);

@@ -12,7 +12,7 @@ export type { DatabaseConfig } from './postgres-options';
 export { runService } from './run-service';
 export { LoggingModule, CORRELATION_ID } from './logging.module';
 export { createServiceApp } from './create-service-app';
-export { OperatorAuthModule, OperatorOnly } from './operator-auth';
+export { OperatorAuthModule, OperatorOnly, tokensMatch } from './operator-auth';
 export { ApiBodyFrom, ApiQueryFrom, serveApiDocs } from './api-docs';
 export type { ServiceAppOptions } from './create-service-app';
 export { failpoint, failpointSchema } from './failpoint';

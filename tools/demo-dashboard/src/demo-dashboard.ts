@@ -1,7 +1,5 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadDashboardConfig } from '../../apps/dashboard/src/config';
-import { createDashboardApp } from '../../apps/dashboard/src/create-app';
-import { DrillPort } from '../../apps/dashboard/src/drill-port';
+import { createDashboardApp, DrillPort, loadDashboardConfig } from '@shop/dashboard';
 import {
   kafkaBrokers,
   killBroker,

@@ -16,6 +16,7 @@ describe('infra/kafka/docker-start.sh', () => {
     ORDER_KAFKA_PASSWORD: 'order-pw',
     SHIPPING_KAFKA_PASSWORD: 'shipping-pw',
     EMAIL_KAFKA_PASSWORD: 'email-pw',
+    DASHBOARD_KAFKA_PASSWORD: 'dashboard-pw',
     CONNECT_KAFKA_PASSWORD: 'connect-pw',
   };
 
@@ -77,6 +78,7 @@ describe('infra/kafka/docker-start.sh', () => {
       ['order-service', 'order-pw'],
       ['shipping-service', 'shipping-pw'],
       ['email-service', 'email-pw'],
+      ['dashboard', 'dashboard-pw'],
       ['connect', 'connect-pw'],
     ])
       expect(calls[0]).toContain(`--add-scram SCRAM-SHA-512=[name=${user},password=${pw}]`);

@@ -57,6 +57,8 @@ export const settings = {
       'order-service': process.env.ORDER_KAFKA_PASSWORD ?? 'order_service_kafka_dev',
       'shipping-service': process.env.SHIPPING_KAFKA_PASSWORD ?? 'shipping_service_kafka_dev',
       'email-service': process.env.EMAIL_KAFKA_PASSWORD ?? 'email_service_kafka_dev',
+      /** The flow dashboard: reads the event topics and their dead letters, nothing else. */
+      dashboard: process.env.DASHBOARD_KAFKA_PASSWORD ?? 'dashboard_kafka_dev',
       connect: process.env.CONNECT_KAFKA_PASSWORD ?? 'connect_kafka_dev',
     },
   },
@@ -93,6 +95,10 @@ export const settings = {
    * cancelling); the demo, tests and tutorial send it.
    */
   operatorToken: process.env.OPERATOR_TOKEN ?? 'operator-dev-token-do-not-deploy',
+  /** The flow dashboard (apps/dashboard), which `npm run demo` starts. */
+  dashboard: {
+    port: int('INFRA_DASHBOARD_PORT', 3000),
+  },
   /** order-service listens on this port, shipping-service on the next, email-service on the one after. */
   servicePortBase: int('INFRA_SERVICE_PORT_BASE', 3001),
 } as const;

@@ -1,0 +1,1 @@
+export { dashboardUrl, demoDrills, startDemoDashboard } from './demo-dashboard';
