@@ -72,6 +72,14 @@ module.exports = {
       testMatch: ['<rootDir>/e2e/**/*.e2e-spec.ts'],
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/e2e/src/faults/'],
     },
+    // The dashboard in headless Chromium (`npm run test:browser`): not in `npm test`, since a
+    // contributor may not have Chromium (CHROMIUM_PATH, default /usr/bin/chromium).
+    {
+      ...base,
+      ...infra,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/e2e/src/dashboard/**/*.browser-spec.ts'],
+    },
     // The fault matrix: kills, pauses and restarts real processes (`npm run test:faults`).
     {
       ...base,
