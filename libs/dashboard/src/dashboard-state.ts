@@ -64,7 +64,7 @@ export class DashboardState implements OnModuleDestroy {
     };
     void tick();
     if (!this.topics) return;
-    this.topics.start().catch(() => undefined);
+    void this.topics.keepRunning();
     await Promise.race([this.topics.ready, new Promise((r) => setTimeout(r, waitMs).unref())]);
   }
 

@@ -20,7 +20,7 @@ const text = (v: Buffer | string | (Buffer | string)[] | undefined) =>
 /**
  * The dashboard's own Kafka consumer (user and group `dashboard`, read-only): the order topic
  * gives each order's "on the topic" hop, the dead-letter topics the dead-letter list. It starts
- * at the latest offset of a new group, and restarts itself after the broker comes back.
+ * at the latest offset of a new group, and starts anew once the broker is back after a crash.
  */
 export class TopicWatch {
   readonly deadLetters: DeadLetter[] = [];
@@ -35,7 +35,16 @@ export class TopicWatch {
     private readonly flows: Flows,
   ) {}
 
-  async start(): Promise<void> {
+  /** Starts reading, and keeps trying while the broker cannot be reached. */
+  async keepRunning(): Promise<void> {
+    try {
+      await this.start();
+    } catch {
+      if (this.consumer) await this.restart(this.consumer);
+    }
+  }
+
+  private async start(): Promise<void> {
     const kafka = new Kafka({
       clientId: 'dashboard',
       brokers: this.config.KAFKA_BROKERS.split(','),
@@ -45,22 +54,38 @@ export class TopicWatch {
         password: this.config.KAFKA_SASL_PASSWORD,
       },
       logLevel: logLevel.NOTHING,
-      retry: { retries: 3 },
+      // Restarts are this class's (see restart): one place, and it keeps trying.
+      retry: { retries: 3, restartOnFailure: async () => false },
     });
     const consumer = (this.consumer = kafka.consumer({ groupId: 'dashboard', sessionTimeout: 10_000 }));
     consumer.on(consumer.events.GROUP_JOIN, () => this.joined?.());
-    // kafkajs gives up after its retries when the broker is gone for long (a drill): start anew.
-    consumer.on(consumer.events.CRASH, () => {
+    consumer.on(consumer.events.CRASH, () => void this.restart(consumer));
+    try {
+      await consumer.connect();
+      const topics = [ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC];
+      await consumer.subscribe({ topics: [...topics, ...topics.map((t) => `${t}.dlt`)], fromBeginning: false });
+      await consumer.run({
+        eachMessage: async ({ topic, partition, message }) => this.take(topic, partition, message),
+      });
+    } catch (err) {
+      await consumer.disconnect().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** After a crash (the broker gone for long, a drill): a new consumer every few seconds until one runs. */
+  private async restart(crashed: Consumer): Promise<void> {
+    await crashed.disconnect().catch(() => undefined);
+    while (!this.stopped && this.consumer === crashed) {
+      await new Promise((r) => setTimeout(r, 3000));
       if (this.stopped) return;
-      setTimeout(
-        () => void consumer.disconnect().finally(() => !this.stopped && this.start().catch(() => undefined)),
-        3000,
-      );
-    });
-    await consumer.connect();
-    const topics = [ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC];
-    await consumer.subscribe({ topics: [...topics, ...topics.map((t) => `${t}.dlt`)], fromBeginning: false });
-    await consumer.run({ eachMessage: async ({ topic, partition, message }) => this.take(topic, partition, message) });
+      try {
+        await this.start();
+        return;
+      } catch {
+        this.consumer = crashed; // the broker is still away: try again
+      }
+    }
   }
 
   async stop(): Promise<void> {
