@@ -103,6 +103,21 @@ describe('Kafka authenticates every client and authorises each service by ACLs',
     );
   });
 
+  // The dashboard writes nowhere, so the broker refuses its producer before any topic comes up.
+  it.each([ORDER_EVENTS_TOPIC, `${SHIPMENT_EVENTS_TOPIC}.dlt`])(
+    'refuses the dashboard a write to %s',
+    async (topic) => {
+      expect(await produce('dashboard', topic)).toBe('CLUSTER_AUTHORIZATION_FAILED');
+    },
+  );
+
+  it('lets the dashboard read the dead letters in its own group, and no other group', async () => {
+    expect(await consume('dashboard', `${ORDER_EVENTS_TOPIC}.dlt`, 'dashboard')).toBe('reading');
+    expect(await consume('dashboard', ORDER_EVENTS_TOPIC, 'email-service', 0)).toMatch(
+      /KafkaJSGroupCoordinatorNotFound/,
+    );
+  });
+
   it('refuses a service the consumer group of another', async () => {
     // kafkajs reports only that no coordinator was found; the broker's log has the refusal.
     // Not retried: kafkajs would take the refusal for a coordinator still loading.
