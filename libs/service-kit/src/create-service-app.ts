@@ -13,6 +13,11 @@ export interface ServiceAppOptions {
   logger?: false;
   /** JSON body limit, e.g. `64kb`. */
   bodyLimit?: string;
+  /**
+   * false leaves SIGINT/SIGTERM to the host process: an app embedded in another (the demo's
+   * dashboard) must not close and re-raise the signal before its host has stopped the rest.
+   */
+  shutdownHooks?: false;
 }
 
 const UNITS: Record<string, number> = { kb: 1024, mb: 1024 * 1024 };
@@ -49,7 +54,7 @@ export async function createServiceApp(module: DynamicModule, options: ServiceAp
   if (options.logger !== false) app.useLogger(app.get(Logger));
   useJsonBody(app);
   app.useGlobalFilters(new DatabaseUnavailableFilter(app.getHttpAdapter()));
-  app.enableShutdownHooks();
+  if (options.shutdownHooks !== false) app.enableShutdownHooks();
   drainOnClose(app);
   return app;
 }

@@ -68,7 +68,11 @@ export async function startDemoDashboard(
     KAFKA_SASL_PASSWORD: settings.kafka.users.dashboard,
     ZIPKIN_UI_URL: process.env.ZIPKIN_UI_URL,
   });
-  const app = await createDashboardApp(config, { logger: false, drills: demoDrills(services, say) });
+  const app = await createDashboardApp(config, {
+    logger: false,
+    shutdownHooks: false, // the demo stops it, then the services, on Ctrl-C
+    drills: demoDrills(services, say),
+  });
   await app.listen(config.PORT, config.HOST);
   return app;
 }
