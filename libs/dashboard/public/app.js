@@ -151,7 +151,7 @@ function drawDeadLetters(rows) {
     return box.append(
       el('p', { class: 'muted' }, 'On RabbitMQ the dead-letter queues are not read here; see the Dead-lettered gauge.'),
     );
-  if (rows.length === 0) return box.append(el('p', { class: 'muted' }, 'No dead letters since the dashboard started.'));
+  if (rows.length === 0) return box.append(el('p', { class: 'muted' }, 'No dead letters.'));
   const table = el('table');
   table.append(el('caption', { class: 'sr-only' }, 'Messages a consumer could not handle (payloads are not shown)'));
   table.append(

@@ -19,8 +19,8 @@ const text = (v: Buffer | string | (Buffer | string)[] | undefined) =>
 
 /**
  * The dashboard's own Kafka consumer (user and group `dashboard`, read-only): the order topic
- * gives each order's "on the topic" hop, the dead-letter topics the dead-letter list. It starts
- * at the latest offset of a new group, and starts anew once the broker is back after a crash.
+ * gives each order's "on the topic" hop (from the newest offset), the dead-letter topics the
+ * dead-letter list (from the oldest). It starts anew once the broker is back after a crash.
  */
 export class TopicWatch {
   readonly deadLetters: DeadLetter[] = [];
@@ -63,8 +63,12 @@ export class TopicWatch {
     try {
       await consumer.connect();
       const topics = [ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC];
-      await consumer.subscribe({ topics: [...topics, ...topics.map((t) => `${t}.dlt`)], fromBeginning: false });
+      await consumer.subscribe({ topics, fromBeginning: false });
+      // Dead letters are few and an operator wants them all: read from the start, every start.
+      await consumer.subscribe({ topics: topics.map((t) => `${t}.dlt`), fromBeginning: true });
+      // Nothing committed: every start begins at the newest orders and the oldest dead letters.
       await consumer.run({
+        autoCommit: false,
         eachMessage: async ({ topic, partition, message }) => this.take(topic, partition, message),
       });
     } catch (err) {
@@ -98,6 +102,7 @@ export class TopicWatch {
     const where = `${topic} partition ${partition} offset ${m.offset}`;
     const h = m.headers ?? {};
     if (topic.endsWith('.dlt')) {
+      if (this.deadLetters.some((d) => d.where === where)) return; // read again after a restart
       this.deadLetters.unshift({
         id: text(h.id),
         type: text(h.type),
