@@ -13,7 +13,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { concat, EMPTY, map, Observable, of } from 'rxjs';
+import { concat, EMPTY, map, Observable, of, takeWhile } from 'rxjs';
 import { z } from 'zod';
 import { tokensMatch, ZodValidationPipe } from '@shop/service-kit';
 import { DashboardState, Snapshot } from './dashboard-state';
@@ -71,9 +71,14 @@ export class ApiController {
 
   @Sse('events')
   @UseGuards(SessionGuard)
-  events(): Observable<{ data: Snapshot }> {
+  events(@Req() req: FastifyRequest): Observable<{ data: Snapshot }> {
+    const session = sessionOf(req);
     const now = this.state.snapshot();
-    return concat(now ? of(now) : EMPTY, this.state.updates).pipe(map((data) => ({ data })));
+    // The stream ends with its session (logout, expiry); the page then shows the login.
+    return concat(now ? of(now) : EMPTY, this.state.updates).pipe(
+      takeWhile(() => this.sessions.valid(session)),
+      map((data) => ({ data })),
+    );
   }
 
   /** One order, or a burst of up to 50, of invented data; answers with their ids. */
