@@ -73,6 +73,11 @@ export async function startDemoDashboard(
     shutdownHooks: false, // the demo stops it, then the services, on Ctrl-C
     drills: demoDrills(services, say),
   });
-  await app.listen(config.PORT, config.HOST);
+  try {
+    await app.listen(config.PORT, config.HOST);
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
   return app;
 }
