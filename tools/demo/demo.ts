@@ -5,6 +5,8 @@
  * a service that crashes or is killed meanwhile is reported and restarted. `--broker rabbitmq`
  * runs the services on RabbitMQ instead of Kafka (as BROKER=rabbitmq does); `--relay logical`
  * or `--relay debezium` publishes the outboxes from the WAL instead of polling (RELAY_MODE).
+ * Zipkin runs beside them so that each order's trace can be opened from the dashboard;
+ * `--no-traces` leaves it out (the services then load no tracing SDK).
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
@@ -97,8 +99,11 @@ interface Email {
 
 async function main() {
   say(`▶ infrastructure (the services' broker: ${settings.broker}; relay: ${relayMode})`);
-  const { started } = await infraUp();
-  for (const line of describeEndpoints()) say(`  ${line}`);
+  const zipkin = !process.argv.includes('--no-traces');
+  // serviceEnv() reads it: the services started below export their spans (either infra mode).
+  if (zipkin) process.env.INFRA_ZIPKIN = '1';
+  const { started } = await infraUp({ zipkin });
+  for (const line of describeEndpoints({ zipkin })) say(`  ${line}`);
 
   const services: SupervisedService[] = [];
   let dashboard: { close(): Promise<void> } | undefined;

@@ -10,6 +10,8 @@ import {
   startBroker,
   startRabbitmq,
   SupervisedService,
+  zipkinRunning,
+  zipkinUrl,
 } from '@shop/infra';
 
 export const dashboardUrl = () => `http://${settings.host}:${settings.dashboard.port}`;
@@ -66,7 +68,7 @@ export async function startDemoDashboard(
     KAFKA_BROKERS: kafkaBrokers().join(','),
     KAFKA_SASL_USERNAME: 'dashboard',
     KAFKA_SASL_PASSWORD: settings.kafka.users.dashboard,
-    ZIPKIN_UI_URL: process.env.ZIPKIN_UI_URL,
+    ZIPKIN_UI_URL: process.env.ZIPKIN_UI_URL ?? ((await zipkinRunning()) ? zipkinUrl() : undefined),
   });
   const app = await createDashboardApp(config, {
     logger: false,
