@@ -9,6 +9,14 @@ export const hopLabels = {
   dispatched: 'dispatched',
   shippedNotice: 'shipped notice sent',
 };
+// A cancelled order ends on this path instead of dispatch.
+const cancelledLabels = {
+  ...Object.fromEntries(
+    Object.entries(hopLabels).filter(([name]) => name !== 'dispatched' && name !== 'shippedNotice'),
+  ),
+  cancelled: 'shipment cancelled',
+  cancellationNotice: 'cancellation notice sent',
+};
 
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -56,7 +64,8 @@ export function renderFlow(item, flow, dispatch) {
     head.append(button);
   }
   const hops = el('ol', { class: 'hops' });
-  for (const [name, label] of Object.entries(hopLabels)) {
+  const labels = flow.status === 'CANCELLED' || flow.hops.cancelled ? cancelledLabels : hopLabels;
+  for (const [name, label] of Object.entries(labels)) {
     const hop = flow.hops[name];
     const li = el('li', { 'data-hop': name, class: hop ? 'done' : 'waiting' });
     const since = hop && t0 !== undefined ? ` +${Date.parse(hop.at) - t0} ms` : '';

@@ -49,6 +49,43 @@ describe('Flows', () => {
     });
   });
 
+  it('follows a cancelled order until its cancellation notice, the emails sent after the cancel included', async () => {
+    const cancelledId = '22222222-2222-4222-8222-222222222222';
+    const later: Record<string, unknown> = {
+      [`/outbox/rows?aggregateId=${cancelledId}`]: [],
+      [`/orders/${cancelledId}`]: { status: 'CANCELLED' },
+      [`/shipments?orderId=${cancelledId}`]: [
+        {
+          id: 's2',
+          status: 'CANCELLED',
+          trackingNumber: null,
+          createdAt: '2026-01-01T00:00:00.100Z',
+          dispatchedAt: null,
+          cancelledAt: '2026-01-01T00:00:00.400Z',
+        },
+      ],
+      [`/emails?orderId=${cancelledId}`]: [],
+    };
+    const flows = new Flows({ get: async (_s: string, path: string) => later[path] } as unknown as Upstream, {
+      topicHops: true,
+    });
+    flows.track(cancelledId);
+    await flows.refresh();
+    expect(flows.list()[0].status).toBe('CANCELLED');
+    // The emails go out after the cancel: the next refresh still asks.
+    later[`/emails?orderId=${cancelledId}`] = [
+      { kind: 'order-confirmation', status: 'SENT', sentAt: '2026-01-01T00:00:00.900Z' },
+      { kind: 'cancellation-notice', status: 'SENT', sentAt: '2026-01-01T00:00:01.000Z' },
+    ];
+    await flows.refresh();
+    const { hops } = flows.list()[0];
+    expect([hops.cancelled?.at, hops.emailed?.at, hops.cancellationNotice?.at]).toEqual([
+      '2026-01-01T00:00:00.400Z',
+      '2026-01-01T00:00:00.900Z',
+      '2026-01-01T00:00:01.000Z',
+    ]);
+  });
+
   it('links an order to its trace only when the trace viewer is known', () => {
     const message = {
       type: 'order.placed.v1',

@@ -8,6 +8,8 @@ export const hopNames = [
   'emailed',
   'dispatched',
   'shippedNotice',
+  'cancelled',
+  'cancellationNotice',
 ] as const;
 export type HopName = (typeof hopNames)[number];
 export interface Hop {
@@ -35,6 +37,7 @@ interface Shipment {
   trackingNumber: string | null;
   createdAt: string;
   dispatchedAt: string | null;
+  cancelledAt: string | null;
 }
 interface Email {
   kind: string;
@@ -87,7 +90,7 @@ export class Flows {
     this.tick++;
     const now = Date.now();
     const due = [...this.flows.values()].filter(
-      (f) => !f.hops.shippedNotice && f.status !== 'CANCELLED' && (now - f.seenAt < FRESH_MS || this.tick % 10 === 0),
+      (f) => !f.hops.shippedNotice && !f.hops.cancellationNotice && (now - f.seenAt < FRESH_MS || this.tick % 10 === 0),
     );
     await Promise.all(due.map((f) => this.refreshOne(f).catch(() => undefined)));
   }
@@ -115,11 +118,14 @@ export class Flows {
       flow.shipmentId = s.id;
       hops.scheduled ??= { at: s.createdAt, detail: 'shipping-service scheduled it' };
       if (s.dispatchedAt) hops.dispatched ??= { at: s.dispatchedAt, detail: `tracking ${s.trackingNumber}` };
+      if (s.cancelledAt) hops.cancelled ??= { at: s.cancelledAt, detail: 'shipment cancelled, never to be dispatched' };
     }
     const sent = (kind: string) => emails.find((e) => e.kind === kind && e.sentAt)?.sentAt;
     const confirmation = sent('order-confirmation');
     if (confirmation) hops.emailed ??= { at: confirmation, detail: 'order confirmation sent over SMTP' };
     const notice = sent('shipped-notice');
     if (notice) hops.shippedNotice ??= { at: notice, detail: 'shipped notice sent over SMTP' };
+    const cancellation = sent('cancellation-notice');
+    if (cancellation) hops.cancellationNotice ??= { at: cancellation, detail: 'cancellation notice sent over SMTP' };
   }
 }
