@@ -78,7 +78,7 @@ async function main(command: string | undefined, flags: string[]): Promise<void>
       const status = await infraStatus();
       console.log(`[infra] mode: ${status.mode}, services' broker: ${settings.broker} (BROKER)`);
       for (const [name, up] of Object.entries(status))
-        if (name !== 'mode') console.log(`  ${name.padEnd(9)} ${up ? 'running' : 'stopped'}`);
+        if (name !== 'mode') console.log(`  ${name.padEnd(10)} ${up ? 'running' : 'stopped'}`);
       for (const line of describeEndpoints({
         rabbitmq: status.rabbitmq,
         zipkin: status.zipkin,
