@@ -128,7 +128,13 @@ it('is usable at 375 px and has no serious accessibility violations', async () =
   // The dashboard's own consumer is back after the broker's restart: this order reaches the topic and beyond.
   const said = (await status().textContent()) ?? '';
   const flow = page.locator(`li.flow[data-order^="${/placed order (\w{8})/.exec(said)?.[1]}"]`);
-  for (const hop of HOPS) await flow.locator(`li[data-hop="${hop}"].done`).waitFor({ timeout: 60_000 });
+  for (const hop of HOPS)
+    await flow
+      .locator(`li[data-hop="${hop}"].done`)
+      .waitFor({ timeout: 60_000 })
+      .catch(() => {
+        throw new Error(`hop ${hop} of the order placed at 375 px did not appear`);
+      });
   // Evaluated through DevTools, which the page's CSP (scripts from itself only) does not govern.
   await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
   const violations = await page.evaluate(`axe.run().then((r) => r.violations

@@ -20,12 +20,15 @@ const text = (v: Buffer | string | (Buffer | string)[] | undefined) =>
 /**
  * The dashboard's own Kafka consumer (user and group `dashboard`, read-only): the order topic
  * gives each order's "on the topic" hop (from the newest offset), the dead-letter topics the
- * dead-letter list (from the oldest). It starts anew once the broker is back after a crash.
+ * dead-letter list (from the oldest). After a crash it starts anew once the broker is back,
+ * and goes on from the offsets it had reached.
  */
 export class TopicWatch {
   readonly deadLetters: DeadLetter[] = [];
   private consumer?: Consumer;
   private stopped = false;
+  /** The next offset to read per `topic:partition` of the event topics: a restart goes on from there. */
+  private readonly next = new Map<string, string>();
   private joined?: () => void;
   /** Resolves once the group is joined (messages from then on are seen). */
   readonly ready = new Promise<void>((resolve) => (this.joined = resolve));
@@ -63,17 +66,37 @@ export class TopicWatch {
     try {
       await consumer.connect();
       const topics = [ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC];
+      if (this.next.size === 0) await this.startAtTheEnd(kafka, topics);
       await consumer.subscribe({ topics, fromBeginning: false });
       // Dead letters are few and an operator wants them all: read from the start, every start.
       await consumer.subscribe({ topics: topics.map((t) => `${t}.dlt`), fromBeginning: true });
-      // Nothing committed: every start begins at the newest orders and the oldest dead letters.
+      // Nothing committed: positions live in this process (next), the dead letters are read whole.
       await consumer.run({
         autoCommit: false,
         eachMessage: async ({ topic, partition, message }) => this.take(topic, partition, message),
       });
+      // Where the last consumer stopped, not the newest offset: nothing published while the
+      // broker came back, or while this consumer rejoined, goes unseen.
+      for (const [key, offset] of this.next) {
+        const [topic, partition] = key.split(':');
+        consumer.seek({ topic, partition: Number(partition), offset });
+      }
     } catch (err) {
       await consumer.disconnect().catch(() => undefined);
       throw err;
+    }
+  }
+
+  /** The first start follows the orders placed from now on. */
+  private async startAtTheEnd(kafka: Kafka, topics: string[]): Promise<void> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      for (const topic of topics)
+        for (const { partition, high } of await admin.fetchTopicOffsets(topic))
+          this.next.set(`${topic}:${partition}`, high);
+    } finally {
+      await admin.disconnect();
     }
   }
 
@@ -113,7 +136,10 @@ export class TopicWatch {
         at: at.toISOString(),
       });
       this.deadLetters.splice(50);
-    } else if (topic === ORDER_EVENTS_TOPIC && m.key) {
+      return;
+    }
+    this.next.set(`${topic}:${partition}`, (BigInt(m.offset) + 1n).toString());
+    if (topic === ORDER_EVENTS_TOPIC && m.key) {
       const type = text(h.type) ?? 'event';
       this.flows.onTopic(m.key.toString(), { type, at, where, traceparent: text(h.traceparent) ?? undefined });
     }
