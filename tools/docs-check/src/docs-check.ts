@@ -21,6 +21,8 @@ const ports: Record<number, number> = {
   1025: settings.smtp.port,
   55432: settings.postgres.port,
   29092: settings.kafka.port,
+  3000: settings.dashboard.port,
+  9411: settings.zipkin.port,
   5682: settings.rabbitmq.port,
   // The app that chapter 8 builds.
   3010: settings.servicePortBase + 9,
