@@ -15,7 +15,7 @@ import {
   adminConnection,
   connectUrl,
   describeEndpoints,
-  infraDown,
+  stopStarted,
   infraUp,
   logDir,
   mailApiUrl,
@@ -119,8 +119,8 @@ async function main() {
     await Promise.all(services.map((s) => s.stop()));
     if (relayMode === 'debezium') await stopConnect();
     if (started.length > 0) {
-      say('▶ stopping the infrastructure the demo started…');
-      await infraDown();
+      say(`▶ stopping the infrastructure the demo started (${started.join(', ')})…`);
+      await stopStarted(started);
     }
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const)

@@ -1,6 +1,7 @@
 export {
   infraUp,
   infraDown,
+  stopStarted,
   zipkinRequested,
   infraStatus,
   infraMode,

@@ -182,6 +182,22 @@ export async function infraDown(): Promise<void> {
   stopNativePostgres('fast');
 }
 
+/**
+ * Stops what `infraUp` reported it started, and only that: a demo that found the
+ * infrastructure running and added Zipkin leaves the rest running for whoever started it.
+ */
+export async function stopStarted(started: string[]): Promise<void> {
+  const core = ['docker', 'postgres', 'kafka'];
+  if (started.some((part) => core.includes(part))) return infraDown();
+  const extras: Record<string, () => Promise<void>> = {
+    prometheus: stopNativePrometheus,
+    rabbitmq: stopNativeRabbitmq,
+    zipkin: stopNativeZipkin,
+    smtp: stopNativeSmtp,
+  };
+  for (const part of started) await extras[part]?.();
+}
+
 /** RabbitMQ's, Zipkin's and Prometheus' lines when they are asked for (by default as `infraUp` decides). */
 export function describeEndpoints(opts: { rabbitmq?: boolean; zipkin?: boolean; prometheus?: boolean } = {}): string[] {
   const { host, postgres, kafka, smtp, rabbitmq, zipkin } = settings;
