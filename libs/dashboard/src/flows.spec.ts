@@ -49,6 +49,22 @@ describe('Flows', () => {
     });
   });
 
+  it('stops asking for the outbox row once it was published (the lookup has no index)', async () => {
+    const asked: string[] = [];
+    const counting = {
+      get: async (_s: string, path: string) => {
+        asked.push(path.split('?')[0]);
+        return answers[path];
+      },
+    } as unknown as Upstream;
+    const flows = new Flows(counting, { topicHops: false });
+    flows.track(orderId);
+    await flows.refresh();
+    await flows.refresh();
+    expect(asked.filter((p) => p === '/outbox/rows')).toHaveLength(1);
+    expect(flows.list()[0].hops.claimed?.at).toBe('2026-01-01T00:00:00.020Z');
+  });
+
   it('follows a cancelled order until its cancellation notice, the emails sent after the cancel included', async () => {
     const cancelledId = '22222222-2222-4222-8222-222222222222';
     const later: Record<string, unknown> = {

@@ -53,8 +53,11 @@ const FRESH_MS = 120_000;
  * The orders the page follows (placed from it, or seen on the order topic), newest first, each
  * with the time of every hop it has reached. Bounded: the oldest go once `capacity` is reached.
  */
+/** `rowsSettled`: the order's outbox row was published (or is gone): asking for it again tells nothing new. */
+type Tracked = Flow & { seenAt: number; rowsSettled?: boolean };
+
 export class Flows {
-  private readonly flows = new Map<string, Flow & { seenAt: number }>();
+  private readonly flows = new Map<string, Tracked>();
   private tick = 0;
 
   constructor(
@@ -82,7 +85,7 @@ export class Flows {
   }
 
   list(): Flow[] {
-    return [...this.flows.values()].reverse().map(({ seenAt: _, ...flow }) => flow);
+    return [...this.flows.values()].reverse().map(({ seenAt: _, rowsSettled: __, ...flow }) => flow);
   }
 
   /** Asks the services how far each unfinished flow got; a service that does not answer is asked again next tick. */
@@ -95,16 +98,21 @@ export class Flows {
     await Promise.all(due.map((f) => this.refreshOne(f).catch(() => undefined)));
   }
 
-  private async refreshOne(flow: Flow): Promise<void> {
+  private async refreshOne(flow: Tracked): Promise<void> {
     const id = encodeURIComponent(flow.orderId);
     const [rows, order, shipments, emails] = await Promise.all([
-      this.upstream.get<OutboxRow[]>('order-service', `/outbox/rows?aggregateId=${id}`).catch(() => []),
+      // The table has no index for this lookup: asked only until the row's hops are known.
+      flow.rowsSettled
+        ? []
+        : this.upstream.get<OutboxRow[]>('order-service', `/outbox/rows?aggregateId=${id}`).catch(() => null),
       this.upstream.get<{ status: string }>('order-service', `/orders/${id}`).catch(() => null),
       this.upstream.get<Shipment[]>('shipping-service', `/shipments?orderId=${id}`).catch(() => []),
       this.upstream.get<Email[]>('email-service', `/emails?orderId=${id}`).catch(() => []),
     ]);
-    const placed = rows[0];
+    const placed = rows?.[0];
     const { hops } = flow;
+    // Under Debezium the row is deleted as it is written: the topic hop is all there is.
+    if (placed?.publishedAt || (rows?.length === 0 && hops.onTopic)) flow.rowsSettled = true;
     if (placed) {
       hops.committed ??= { at: placed.createdAt, detail: `order + ${placed.type} outbox row, one transaction` };
       if (placed.claimedAt) hops.claimed ??= { at: placed.claimedAt, detail: "by the leader's polling relay" };
