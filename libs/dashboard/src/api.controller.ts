@@ -54,7 +54,7 @@ export class ApiController {
   @HttpCode(204)
   logout(@Req() req: FastifyRequest, @Res({ passthrough: true }) res: FastifyReply) {
     this.sessions.close(sessionOf(req));
-    res.header('set-cookie', this.sessions.cookie('').replace(/Max-Age=\d+/, 'Max-Age=0'));
+    res.header('set-cookie', this.sessions.cookie());
   }
 
   /** Whether this browser is logged in: the page asks before it shows anything (no 401 to log). */

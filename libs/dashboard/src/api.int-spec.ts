@@ -102,7 +102,10 @@ describe('dashboard API: login, session, validation', () => {
 
   it('ends the session at logout', async () => {
     const cookie = await login();
-    expect((await inject({ method: 'POST', url: '/api/logout', body: {}, cookie })).statusCode).toBe(204);
+    const out = await inject({ method: 'POST', url: '/api/logout', body: {}, cookie });
+    expect(out.statusCode).toBe(204);
+    // The browser is told to forget the cookie too.
+    expect(out.headers['set-cookie']).toMatch(/^dashboard_session=; .*Max-Age=0$/);
     expect((await inject({ url: '/api/state', cookie })).statusCode).toBe(401);
   });
 });

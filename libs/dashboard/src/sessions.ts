@@ -29,8 +29,10 @@ export class Sessions {
     if (id !== undefined) this.expiresAt.delete(id);
   }
 
-  cookie(id: string): string {
-    return `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.floor(this.ttlMs / 1000)}`;
+  /** The cookie that holds `id`; with no id, the one that makes the browser forget it. */
+  cookie(id?: string): string {
+    const maxAge = id === undefined ? 0 : Math.floor(this.ttlMs / 1000);
+    return `${SESSION_COOKIE}=${id ?? ''}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAge}`;
   }
 
   private prune(): void {
