@@ -4,6 +4,7 @@
 //   e2e          e2e/**/*.e2e-spec.ts  the three services as separate processes
 //   faults       e2e/src/faults        the same, under injected faults, then reconciled
 //   confluent    the optional Kafka client's adapter (integration)
+//   helm         deploy/helm rendered by Helm embedded in Java (Maven jars), no cluster
 const { compilerOptions } = require('./tsconfig.base.json');
 
 // tsconfig's paths, `*` included (a package's entry points: `@transactional-outbox/outbox/nest`).
@@ -56,6 +57,8 @@ module.exports = {
       testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int-spec.ts'],
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/libs/outbox/src/confluent/'],
     },
+    // The Helm chart: Java and Maven's jars, but none of the infrastructure the integration tier starts.
+    { ...base, displayName: 'helm', testMatch: ['<rootDir>/tools/helm-check/**/*.helm-spec.ts'] },
     // The optional Kafka client's adapter, on the real broker (`npm run test:confluent`): it
     // needs @confluentinc/kafka-javascript built, which a plain `npm ci` may not have done.
     {

@@ -62,7 +62,7 @@ export {
 } from './native-connect';
 export type { ConnectStatus, DebeziumConnector } from './native-connect';
 export { startNativePostgres, stopNativePostgres, adminConnection, queryAsAdmin } from './native-postgres';
-export { InfraError, sleep, waitFor, portOpen, listeningPid } from './process-utils';
+export { InfraError, sleep, waitFor, portOpen, listeningPid, run, commandExists } from './process-utils';
 export { createTestDatabase } from './test-database';
 export { startService, startServices, serviceNames, serviceUrl, servicePort, serviceEnv, logDir } from './services';
 export type { ServiceName, RunningService } from './services';
