@@ -187,6 +187,11 @@ describe('what must fail', () => {
     ['relay.shards: 0', 'relay: { shards: 0 }', "at '/relay/shards': minimum: got 0, want 1"],
     ['relay.shards: 257', 'relay: { shards: 257 }', "at '/relay/shards': maximum: got 257, want 256"],
     ['a short operator token', 'secrets: { values: { OPERATOR_TOKEN: short } }', "at '/secrets/values/OPERATOR_TOKEN'"],
+    [
+      'smtp.user without its password',
+      'smtp: { user: shop }',
+      "at '/secrets/values/SMTP_PASSWORD': minLength: got 0, want 1",
+    ],
   ])('values with %s fail helm template through values.schema.json', (_, values, message) => {
     const file = join(tmp, 'bad-values.yaml');
     writeFileSync(file, values);
