@@ -27,6 +27,7 @@ import { rabbitmqConsumerThroughput } from './steps/rabbitmq-consumer-throughput
 import { idleCost } from './steps/idle-cost';
 import { tableHealth } from './steps/table-health';
 import { drainCurve, latencyCurve } from './steps/curves';
+import { perOrder } from './steps/per-order';
 import { writeCharts } from './charts-output';
 
 const quick = process.argv.includes('--quick');
@@ -42,6 +43,7 @@ const sizes = quick
       health: { small: 10_000, large: 30_000, baselineMs: 8_000, xminHoldMs: 15_000 },
       latencyCurve: { publishFrom: 100, consumedFrom: 10, factor: 2, windowMs: 3_000, maxPoints: 6 },
       drainCurve: [1_000, 5_000, 20_000],
+      perOrder: { orders: 2_000, rounds: 1 },
     }
   : {
       backlog: 100_000,
@@ -53,6 +55,7 @@ const sizes = quick
       health: { small: 10_000, large: 1_000_000, baselineMs: 60_000, xminHoldMs: 120_000 },
       latencyCurve: { publishFrom: 200, consumedFrom: 25, factor: 1.5, windowMs: 8_000, maxPoints: 12 },
       drainCurve: [10_000, 100_000, 1_000_000],
+      perOrder: { orders: 10_000, rounds: 2 },
     };
 
 const resultsFile = join(ROOT_DIR, 'bench/results/latest.json');
@@ -94,6 +97,7 @@ const steps: Record<string, () => Promise<ResultRow[]>> = {
   'table-health': () => tableHealth(sizes.health),
   'latency-curve': () => latencyCurve(sizes.latencyCurve),
   'drain-curve': () => drainCurve(sizes.drainCurve),
+  'per-order': () => perOrder(sizes.perOrder),
 };
 
 function selectedSteps(): string[] {

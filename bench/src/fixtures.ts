@@ -87,6 +87,13 @@ export async function admin<T>(database: string, fn: (client: Client) => Promise
   }
 }
 
+/** The cluster's WAL insert position, in bytes since 0/0. */
+export const walPosition = async (): Promise<number> =>
+  admin('postgres', async (c) => {
+    const { rows } = await c.query(`SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::float8 AS bytes`);
+    return rows[0].bytes;
+  });
+
 export async function createTopic(prefix: string, partitions = 3): Promise<string> {
   const topic = `bench.${prefix}.${randomUUID().slice(0, 8)}`;
   const kafkaAdmin = kafka.admin();

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { adminConnection, connectRunning, readWholeTopic } from '@shop/infra';
 import { atMost, atMostRatio, progress, ResultRow, row } from '../report';
-import { admin, BenchDatabase, benchDatabase, kafka } from '../fixtures';
+import { admin, BenchDatabase, benchDatabase, kafka, walPosition } from '../fixtures';
 import { atRate, latencies, percentile, sleep } from '../stats';
 import { sampleCpu } from '../cpu';
 import { debezium, logical, noRelay, polling, RelayMode, RunningRelay } from '../relays';
@@ -21,12 +21,6 @@ interface ModeResult {
 
 /** CPU seconds per event as ms per 1k events. */
 const per1k = (seconds: number) => seconds * 1e6;
-
-const walPosition = async (): Promise<number> =>
-  admin('postgres', async (c) => {
-    const { rows } = await c.query(`SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::float8 AS bytes`);
-    return rows[0].bytes;
-  });
 
 /** A topic whose records carry the broker's append time: one clock for every relay, Debezium's too. */
 async function appendTimeTopic(topic: string): Promise<void> {
