@@ -17,8 +17,12 @@ import {
 import { mean, sleep } from '../stats';
 import { placeOrderTransaction } from './place-order';
 
-/** Cluster-wide counters, read before and after a window; the bench is the cluster's only user. */
+/**
+ * Cluster-wide counters, read before and after a window; the bench is the cluster's only user.
+ * A backend adds its counts to them at most once a second (when idle: within a second), so wait.
+ */
 async function walCounters(): Promise<{ records: number; fpi: number; syncs: number; buffers: number }> {
+  await sleep(1500);
   return admin('postgres', async (c) => {
     const { rows } = await c.query(
       `SELECT w.wal_records::float8 AS records, w.wal_fpi::float8 AS fpi,
@@ -41,14 +45,24 @@ interface PerOrder {
   pages: number;
 }
 
+const pending = async (db: BenchDatabase): Promise<boolean> =>
+  (await db.ds.query('SELECT 1 FROM outbox WHERE published_at IS NULL LIMIT 1')).length > 0;
+
 /**
  * `count` place-order transactions, `SERVICE_POOL_SIZE` at a time, in a window that starts
  * and ends with a CHECKPOINT: every page the orders dirty is written once within it, and
  * its first change after the checkpoint logs a full-page image, as in every checkpoint cycle.
+ * With a `relay`, it publishes meanwhile, and the window's WAL ends when it has marked every row.
  */
-async function window(db: BenchDatabase, outbox: Outbox | undefined, count: number): Promise<PerOrder> {
+async function window(
+  db: BenchDatabase,
+  outbox: Outbox | undefined,
+  count: number,
+  relay?: OutboxRelay,
+): Promise<PerOrder> {
   await checkpoint();
   const [wal0, stats0] = [await walPosition(), await walCounters()];
+  await relay?.start();
   let started = 0;
   await Promise.all(
     Array.from({ length: SERVICE_POOL_SIZE }, async () => {
@@ -58,6 +72,10 @@ async function window(db: BenchDatabase, outbox: Outbox | undefined, count: numb
       }
     }),
   );
+  if (relay) {
+    while (await pending(db)) await sleep(20);
+    await relay.stop();
+  }
   const wal = (await walPosition()) - wal0;
   await checkpoint();
   const stats = await walCounters();
@@ -116,12 +134,13 @@ async function kafkaBytes(topic: string) {
   return { record: record / messages.length, log: topicLogBytes(topic) / messages.length, count: messages.length };
 }
 
-/** WAL bytes per event of `fn`, which handles `events` events; starts at a checkpoint. */
-async function walPer(events: number, fn: () => Promise<unknown>): Promise<number> {
+/** WAL bytes and full-page images per event of `fn`, which handles `events` events; starts at a checkpoint. */
+async function walPer(events: number, fn: () => Promise<unknown>): Promise<{ wal: number; fpi: number }> {
   await checkpoint();
-  const wal0 = await walPosition();
+  const [wal0, stats0] = [await walPosition(), await walCounters()];
   await fn();
-  return ((await walPosition()) - wal0) / events;
+  const [wal, stats] = [await walPosition(), await walCounters()];
+  return { wal: (wal - wal0) / events, fpi: (stats.fpi - stats0.fpi) / events };
 }
 
 const SINGLE = 1000;
@@ -129,11 +148,16 @@ const SINGLE = 1000;
 /**
  * What one placed order costs in bytes: PostgreSQL's WAL, syncs and pages written with and
  * without its outbox row (alternating windows, as step 2), the rows' size on disk, the WAL of
- * the relay marking the event and of retention deleting it, and the event's bytes on Kafka.
+ * the relay marking a backlog and of retention deleting it, then of orders with the relay
+ * publishing them as they commit, and the event's bytes on Kafka.
  */
 export async function perOrder(sizes: { orders: number; rounds: number }): Promise<ResultRow[]> {
   const db = await benchDatabase('bench_per_order', 'orders');
-  const topics = { batched: await createTopic('per-order'), single: await createTopic('per-order-single') };
+  const topics = {
+    batched: await createTopic('per-order'),
+    single: await createTopic('per-order-single'),
+    live: await createTopic('per-order-live'),
+  };
   try {
     // A vacuum in one window and not another would move its figures.
     await db.ds.query(
@@ -146,6 +170,7 @@ export async function perOrder(sizes: { orders: number; rounds: number }): Promi
         'checkpoint_timeout',
         'max_wal_size',
         'wal_buffers',
+        'data_checksums',
         'server_version',
       ];
       return (await Promise.all(names.map(async (n) => `${n}=${(await c.query(`SHOW ${n}`)).rows[0][n]}`))).join(', ');
@@ -182,23 +207,27 @@ export async function perOrder(sizes: { orders: number; rounds: number }): Promi
     const relay = relayFor(topics.batched);
     const drained = events - SINGLE;
     progress(`per order: the relay publishes ${drained.toLocaleString('en-US')} events in batches of up to 500`);
-    const markWal = await walPer(drained, async () => {
+    const marking = await walPer(drained, async () => {
       await relay.start();
-      while ((await db.ds.query('SELECT 1 FROM outbox WHERE published_at IS NULL LIMIT 1')).length > 0) await sleep(20);
+      while (await pending(db)) await sleep(20);
       await relay.stop();
     });
-    const retention = relayFor(topics.batched, { retentionSeconds: 0 });
-    const retentionWal = await walPer(events, async () => {
-      while ((await retention.applyRetention()) > 0);
+    const retainer = relayFor(topics.batched, { retentionSeconds: 0 });
+    const retention = await walPer(events, async () => {
+      while ((await retainer.applyRetention()) > 0);
       await db.ds.query('VACUUM outbox');
     });
-    await retention.stop();
+    await retainer.stop();
+    // The outbox is empty now: a relay polling every 100 ms marks each row within the window that inserted it.
+    progress(`per order: ${sizes.orders.toLocaleString('en-US')} orders with the relay publishing meanwhile`);
+    const live = await window(db, outbox, sizes.orders, relayFor(topics.live, { pollIntervalMs: 100 }));
     const batched = await kafkaBytes(topics.batched);
     const one = await kafkaBytes(topics.single);
     if (batched.count < drained || one.count < SINGLE) throw new Error('per order: events missing on the topics');
     progress(
       `per order: outbox row ${Math.round(outboxRow.total)} B on disk (tuple ${Math.round(outboxRow.tuple)} B); ` +
-        `WAL per event: marking ${Math.round(markWal)} B, retention ${Math.round(retentionWal)} B; Kafka record ` +
+        `WAL per event: marking ${Math.round(marking.wal)} B, retention ${Math.round(retention.wal)} B, ` +
+        `order with live relay ${Math.round(live.wal)} B; Kafka record ` +
         `${Math.round(batched.record)} B, log ${Math.round(batched.log)} B batched, ${Math.round(one.log)} B one per batch`,
     );
     const metric = (what: string) => `per order: ${what}`;
@@ -236,19 +265,41 @@ export async function perOrder(sizes: { orders: number; rounds: number }): Promi
         'context',
       ),
       row(
-        metric('WAL of the relay marking the event published (baseline: the order with outbox row)'),
-        markWal,
+        metric('WAL with outbox row and the relay publishing meanwhile (baseline: outbox row, no relay)'),
+        live.wal,
         w.wal,
         'B',
         'context',
       ),
       row(
-        metric('WAL of retention deleting the event, DELETE + VACUUM (baseline: the order with outbox row)'),
-        retentionWal,
+        metric('WAL full-page images with the relay publishing meanwhile (baseline: outbox row, no relay)'),
+        live.fpi,
+        w.fpi,
+        'FPI',
+        'context',
+      ),
+      row(
+        metric('WAL of the relay marking a backlog published, per event (baseline: the order with outbox row)'),
+        marking.wal,
         w.wal,
         'B',
         'context',
       ),
+      row(
+        metric('WAL full-page images of the relay marking a backlog, per event'),
+        marking.fpi,
+        null,
+        'FPI',
+        'context',
+      ),
+      row(
+        metric('WAL of retention deleting the event, DELETE + VACUUM (baseline: the order with outbox row)'),
+        retention.wal,
+        w.wal,
+        'B',
+        'context',
+      ),
+      row(metric('WAL full-page images of retention, per event'), retention.fpi, null, 'FPI', 'context'),
       row(metric('Kafka record, key + value + headers'), batched.record, null, 'B', 'context'),
       row(
         metric('Kafka log per event, relay batches of up to 500 (baseline: key + value + headers)'),
@@ -267,6 +318,6 @@ export async function perOrder(sizes: { orders: number; rounds: number }): Promi
     ];
   } finally {
     await db.drop();
-    await deleteTopics([topics.batched, topics.single]);
+    await deleteTopics(Object.values(topics));
   }
 }
