@@ -19,6 +19,7 @@ sed -e 's|^listeners=.*|listeners=INTERNAL://0.0.0.0:19092,CLIENT://0.0.0.0:2909
   -e 's|^inter.broker.listener.name=.*|inter.broker.listener.name=INTERNAL|' \
   -e 's|^listener.security.protocol.map=|listener.security.protocol.map=INTERNAL:SASL_PLAINTEXT,|' \
   -e '/^listener\.name\..*\.sasl\.jaas\.config=/d' \
+  -e 's|@NODE_ID@|1|; s|@QUORUM_VOTERS@|1@kafka:9093|' \
   -e 's|@HOST@|kafka|g; s|@CONTROLLER_PORT@|9093|g' -e "s|@LOG_DIRS@|$data|" \
   "$infra/server.properties" > "$conf"
 for listener in internal client controller proxied; do

@@ -11,7 +11,8 @@ import {
 import { connectStatus, dropDebeziumSlots, killConnect, startConnect, stopConnect } from './native-connect';
 import { InfraError } from './process-utils';
 import { describeInboxQueues } from './rabbitmq-queues';
-import { settings } from './settings';
+import { kafkaNodes, settings } from './settings';
+import { kafkaNodeRunning } from './native-kafka';
 
 const connectUsage = 'usage: infra connect up | down | kill | status | drop-slots';
 
@@ -79,6 +80,11 @@ async function main(command: string | undefined, flags: string[]): Promise<void>
       console.log(`[infra] mode: ${status.mode}, services' broker: ${settings.broker} (BROKER)`);
       for (const [name, up] of Object.entries(status))
         if (name !== 'mode') console.log(`  ${name.padEnd(10)} ${up ? 'running' : 'stopped'}`);
+      if (settings.kafka.brokers > 1)
+        for (const node of kafkaNodes())
+          console.log(
+            `    kafka node ${node.id} ${settings.host}:${node.port} ${(await kafkaNodeRunning(node.id)) ? 'running' : 'stopped'}`,
+          );
       for (const line of describeEndpoints({
         rabbitmq: status.rabbitmq,
         zipkin: status.zipkin,

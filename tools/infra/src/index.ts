@@ -10,6 +10,8 @@ export {
   brokerLog,
   startBroker,
   killBroker,
+  killBrokerNode,
+  startBrokerNode,
   crashPostgres,
   startPostgres,
   pauseBroker,
@@ -26,6 +28,7 @@ export {
   settings,
   serviceDatabases,
   kafkaBrokers,
+  kafkaNodes,
   kafkaClient,
   kafkaEnv,
   mailApiUrl,
@@ -35,7 +38,9 @@ export {
   ROOT_DIR,
   INFRA_DIR,
 } from './settings';
-export type { RabbitmqServiceUser } from './settings';
+export type { KafkaNode, RabbitmqServiceUser } from './settings';
+export { partitionLeader, partitionStates } from './kafka-cluster';
+export type { PartitionState } from './kafka-cluster';
 export { startNativeKafka, stopNativeKafka, signalKafka } from './native-kafka';
 export { startNativeZipkin, stopNativeZipkin, zipkinRunning } from './native-zipkin';
 export {

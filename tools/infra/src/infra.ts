@@ -1,14 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT_DIR, settings, zipkinUrl } from './settings';
+import { kafkaBrokers, ROOT_DIR, settings, zipkinUrl } from './settings';
 import { InfraError, run } from './process-utils';
 import { postgresLog, postgresRunning, startNativePostgres, stopNativePostgres } from './native-postgres';
 import {
-  kafkaLog,
+  kafkaLogs,
   kafkaRunning,
   killNativeKafka,
   signalKafka,
+  startKafkaNode,
   startNativeKafka,
   stopNativeKafka,
 } from './native-kafka';
@@ -102,6 +103,8 @@ export async function infraUp(opts: InfraUpOptions = {}): Promise<{ started: str
   const rabbitmq = rabbitmqRequested(opts);
   const zipkin = zipkinRequested(opts);
   const prometheus = prometheusRequested(opts);
+  if (mode === 'docker' && settings.kafka.brokers > 1)
+    throw new InfraError('INFRA_KAFKA_BROKERS=3 (the Kafka cluster) runs in native mode only: set INFRA_MODE=native');
   const before = await infraStatus(mode);
   const started: string[] = [];
   if (mode === 'docker') {
@@ -125,7 +128,7 @@ export async function infraUp(opts: InfraUpOptions = {}): Promise<{ started: str
   } else {
     const parts: [keyof Omit<InfraStatus, 'mode'>, () => Promise<void>, string][] = [
       ['postgres', startNativePostgres, postgresLog()],
-      ['kafka', startNativeKafka, kafkaLog],
+      ['kafka', startNativeKafka, kafkaLogs().join(', ')],
       ['smtp', startNativeSmtp, smtpLog],
     ];
     if (rabbitmq) parts.push(['rabbitmq', startNativeRabbitmq, rabbitmqLog]);
@@ -204,7 +207,7 @@ export function describeEndpoints(opts: { rabbitmq?: boolean; zipkin?: boolean; 
   const native = infraMode() === 'native';
   return [
     `postgres  ${host}:${postgres.port}${native ? `   log: ${postgresLog()}` : ''}`,
-    `kafka     ${host}:${kafka.port}   SASL/SCRAM-SHA-512, admin admin${native ? `   log: ${kafkaLog}` : ''}`,
+    `kafka     ${kafkaBrokers().join(',')}   SASL/SCRAM-SHA-512, admin admin${kafka.brokers > 1 ? `, ${kafka.brokers} brokers` : ''}${native ? `   log: ${kafkaLogs().join(', ')}` : ''}`,
     `smtp      ${host}:${smtp.port}    mail API/UI: http://${host}:${smtp.apiPort}${native ? `   store: ${mailStore}` : ''}`,
     ...(rabbitmqRequested(opts)
       ? [`rabbitmq  ${host}:${rabbitmq.port}   admin ${rabbitmq.adminUser}${native ? `   log: ${rabbitmqLog}` : ''}`]
@@ -218,10 +221,12 @@ export function describeEndpoints(opts: { rabbitmq?: boolean; zipkin?: boolean; 
   ];
 }
 
-/** What the Kafka broker logged (its refusals among it), in either mode. */
+/** What the Kafka broker logged (its refusals among it; every node's of a cluster), in either mode. */
 export function brokerLog(): string {
   if (infraMode() === 'docker') return run('docker', ['compose', '-f', composeFile, 'logs', '--no-color', 'kafka']);
-  return readFileSync(kafkaLog, 'utf8');
+  return kafkaLogs()
+    .map((log) => readFileSync(log, 'utf8'))
+    .join('\n');
 }
 
 /** For fault tests: stop and start the broker alone, in either mode. */
@@ -234,6 +239,10 @@ export async function startBroker(): Promise<void> {
   if (infraMode() === 'docker') run('docker', ['compose', '-f', composeFile, 'up', '-d', '--wait', 'kafka']);
   else await startNativeKafka();
 }
+
+/** For the cluster's fault tests (native, INFRA_KAFKA_BROKERS=3): one node SIGKILLed, and started again. */
+export const killBrokerNode = (id: number): Promise<void> => killNativeKafka(id);
+export const startBrokerNode = (id: number): Promise<void> => startKafkaNode(id);
 
 /** For fault tests: PostgreSQL stopped as by a crash (immediate mode), and started again. */
 export async function crashPostgres(): Promise<void> {

@@ -13,6 +13,15 @@ import { KafkaUser, kafkaClient, settings } from './settings';
 const subscribed = [...new Set(Object.values(SUBSCRIPTIONS).flat())];
 export const projectTopics = [...subscribed, ...subscribed.map((t) => `${t}.dlt`)];
 
+/** Three partitions; on the cluster each on all three nodes, a write acknowledged by two. */
+export const topicSpec = (topic: string) => ({
+  topic,
+  numPartitions: 3,
+  ...(settings.kafka.brokers > 1
+    ? { replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }
+    : {}),
+});
+
 /**
  * Every user logs in with its configured password; one that cannot gets it set (a variable
  * changed after the broker was formatted). `admin` cannot be repaired that way.
@@ -57,7 +66,7 @@ export async function ensureKafka(
     const existing = new Set(await admin.listTopics());
     const topics = projectTopics.filter((t) => !existing.has(t));
     if (topics.length > 0) {
-      await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true });
+      await admin.createTopics({ topics: topics.map(topicSpec), waitForLeaders: true });
     }
     const aclsRemoved = await applyAclPolicy(admin);
     return { topics, passwords, aclsRemoved };

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { INFRA_DIR, ROOT_DIR, settings } from './settings';
+import { INFRA_DIR, KafkaNode, kafkaBrokers, kafkaNodes, ROOT_DIR, settings } from './settings';
 import {
   InfraError,
   commandExists,
+  isAlive,
   portOpen,
+  readPid,
   run,
   signal,
   spawnDetached,
@@ -16,13 +18,25 @@ import {
 
 const base = join(INFRA_DIR, 'kafka');
 const libDir = join(base, 'libs');
-const dataDir = join(base, 'data');
-const configFile = join(base, 'server.properties');
-const pidFile = join(base, 'kafka.pid');
-/** Written once the data was formatted with the SCRAM users: older data is plaintext-only. */
-const scramMarker = join(base, 'scram-users-formatted');
-export const kafkaLog = join(base, 'kafka.log');
 const projectKafkaDir = join(ROOT_DIR, 'infra', 'kafka');
+
+/** Where one node keeps its data, configuration, pid and log: the single broker in .infra/kafka itself. */
+function filesOf(id: number, cluster = settings.kafka.brokers > 1) {
+  const dir = cluster ? join(base, 'cluster', `node-${id}`) : base;
+  return {
+    dir,
+    dataDir: join(dir, 'data'),
+    configFile: join(dir, 'server.properties'),
+    pidFile: join(dir, 'kafka.pid'),
+    /** Written once the data was formatted with the SCRAM users: older data is plaintext-only. */
+    scramMarker: join(dir, 'scram-users-formatted'),
+    log: join(dir, 'kafka.log'),
+  };
+}
+type NodeFiles = ReturnType<typeof filesOf>;
+
+/** Each node's log, as `infra:status` shows them and fault tests read them. */
+export const kafkaLogs = (): string[] => kafkaNodes().map((n) => filesOf(n.id).log);
 
 function requireTool(cmd: string, what: string): void {
   if (!commandExists(cmd)) {
@@ -65,32 +79,52 @@ export function checkKafkaPasswords(): void {
       );
 }
 
-function writeConfig(): void {
+/** The template's `@KEY@`s filled in; in cluster mode cluster.properties laid over it, key by key. */
+export function renderConfig(node: KafkaNode, nodes: KafkaNode[], dataDir: string, read = readProjectFile): string {
   const { host, kafka } = settings;
   const values: Record<string, string | number> = {
+    NODE_ID: node.id,
+    QUORUM_VOTERS: nodes.map((n) => `${n.id}@${host}:${n.controllerPort}`).join(','),
     LOG_DIRS: dataDir,
     HOST: host,
-    PORT: kafka.port,
-    PROXIED_PORT: kafka.proxiedPort,
-    PROXY_PORT: kafka.proxyPort,
-    CONTROLLER_PORT: kafka.controllerPort,
+    PORT: node.port,
+    PROXIED_PORT: node.proxiedPort,
+    PROXY_PORT: node.proxyPort,
+    CONTROLLER_PORT: node.controllerPort,
     ADMIN_PASSWORD: kafka.users.admin,
   };
-  const template = readFileSync(join(projectKafkaDir, 'server.properties'), 'utf8');
-  writeSecret(
-    configFile,
-    template.replace(/@([A-Z_]+)@/g, (_, key: string) => String(values[key])),
+  const fill = (text: string) => text.replace(/@([A-Z_]+)@/g, (_, key: string) => String(values[key]));
+  const config = fill(read('server.properties'));
+  if (nodes.length === 1) return config;
+  const overrides = new Map(
+    fill(read('cluster.properties'))
+      .split('\n')
+      .filter((line) => /^[a-z]/.test(line))
+      .map((line) => [line.slice(0, line.indexOf('=')), line] as const),
   );
+  const lines = config
+    .trimEnd()
+    .split('\n')
+    .map((line) => {
+      const key = line.slice(0, line.indexOf('='));
+      const override = overrides.get(key);
+      overrides.delete(key);
+      return override ?? line;
+    });
+  return `${[...lines, ...overrides.values()].join('\n')}\n`;
 }
+
+const readProjectFile = (name: string) => readFileSync(join(projectKafkaDir, name), 'utf8');
 
 const adminHash = () => createHash('sha256').update(settings.kafka.users.admin).digest('hex');
 
 /**
- * SCRAM credentials live in the cluster metadata: the users are created when it is formatted.
- * The broker logs in to itself as admin, so a changed admin password would only show as a
- * start that times out: the marker keeps a hash of the one the data was formatted with.
+ * SCRAM credentials live in the cluster metadata: the users are created when it is formatted
+ * (every node of a cluster with the same ones and the same cluster id). The broker logs in to
+ * itself as admin, so a changed admin password would only show as a start that times out: the
+ * marker keeps a hash of the one the data was formatted with.
  */
-function format(): void {
+function format({ dataDir, scramMarker, configFile }: NodeFiles): void {
   // Data formatted before the broker required SASL has no users: development data, started afresh.
   if (existsSync(join(dataDir, 'meta.properties')) && !existsSync(scramMarker)) {
     console.log('[infra] kafka: data without SCRAM users; formatting it anew (development data only)');
@@ -129,13 +163,12 @@ export function setKafkaPassword(user: string, password: string): void {
       `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="${settings.kafka.users.admin}";`,
     ].join('\n'),
   );
-  const [host, port] = [settings.host, settings.kafka.port];
   run(
     'java',
     java([
       'kafka.admin.ConfigCommand',
       '--bootstrap-server',
-      `${host}:${port}`,
+      kafkaBrokers().join(','),
       '--command-config',
       adminConfig,
       '--alter',
@@ -152,45 +185,88 @@ export function setKafkaPassword(user: string, password: string): void {
   );
 }
 
-function java(args: string[]): string[] {
+function java(args: string[], logDir = base): string[] {
   return [
     `-Xms${settings.kafka.heapMb}m`,
     `-Xmx${settings.kafka.heapMb}m`,
     '-XX:+UseG1GC',
     `-Dlog4j2.configurationFile=${join(projectKafkaDir, 'log4j2.properties')}`,
-    `-Dkafka.logs.dir=${base}`,
+    `-Dkafka.logs.dir=${logDir}`,
     '-cp',
     `${libDir}/*`,
     ...args,
   ];
 }
 
-export const kafkaRunning = () => portOpen(settings.kafka.port);
+const nodeOf = (id: number): KafkaNode => {
+  const node = kafkaNodes().find((n) => n.id === id);
+  if (!node) throw new InfraError(`there is no Kafka node ${id} (INFRA_KAFKA_BROKERS=${settings.kafka.brokers})`);
+  return node;
+};
+
+/** Every node of the configured mode serves clients. */
+export const kafkaRunning = async () => (await Promise.all(kafkaNodes().map((n) => portOpen(n.port)))).every(Boolean);
+export const kafkaNodeRunning = (id: number) => portOpen(nodeOf(id).port);
+
+/** The other mode's broker holds node 1's ports and data layout: one mode at a time. */
+function checkNoOtherMode(): void {
+  const cluster = settings.kafka.brokers > 1;
+  const other = cluster ? [filesOf(1, false)] : [1, 2, 3].map((id) => filesOf(id, true));
+  if (other.some((f) => isAlive(readPid(f.pidFile))))
+    throw new InfraError(
+      `a Kafka ${cluster ? 'single broker' : 'cluster'} is running: stop it first (npm run infra:down), then start with INFRA_KAFKA_BROKERS=${settings.kafka.brokers}`,
+    );
+}
+
+/** Writes a node's configuration, formats its data once and starts it, without waiting. */
+function spawnNode(node: KafkaNode): NodeFiles {
+  const files = filesOf(node.id);
+  mkdirSync(files.dataDir, { recursive: true });
+  writeSecret(files.configFile, renderConfig(node, kafkaNodes(), files.dataDir));
+  format(files);
+  spawnDetached('java', java(['kafka.Kafka', files.configFile], files.dir), { log: files.log, pid: files.pidFile });
+  return files;
+}
 
 export async function startNativeKafka(): Promise<void> {
   if (await kafkaRunning()) return;
   requireTool('java', 'the Kafka broker runs on Java 17+.');
   ensureKafkaJars();
   checkKafkaPasswords();
-  mkdirSync(dataDir, { recursive: true });
-  writeConfig();
-  format();
-  spawnDetached('java', java(['kafka.Kafka', configFile]), { log: kafkaLog, pid: pidFile });
-  // The data port opens only once the broker is unfenced and serving.
-  await waitFor('Kafka', kafkaRunning, 90_000, kafkaLog);
+  checkNoOtherMode();
+  const stopped = [];
+  for (const node of kafkaNodes()) if (!(await portOpen(node.port))) stopped.push(node);
+  // A node's data port opens only once it is unfenced and serving: in a cluster, once a quorum of
+  // controllers runs, so every node is started before any is waited for.
+  const started = stopped.map((node) => [node, spawnNode(node)] as const);
+  for (const [node, files] of started)
+    await waitFor(`Kafka node ${node.id}`, () => portOpen(node.port), 120_000, files.log);
 }
 
+/** For fault tests: one node of the cluster started again (its peers are running). */
+export async function startKafkaNode(id: number): Promise<void> {
+  const node = nodeOf(id);
+  if (await portOpen(node.port)) return;
+  const files = spawnNode(node);
+  await waitFor(`Kafka node ${id}`, () => portOpen(node.port), 120_000, files.log);
+}
+
+/** Stops the nodes of either mode, whichever run. */
 export async function stopNativeKafka(): Promise<void> {
-  await stopProcess(pidFile, 30_000);
+  const all = [filesOf(1, false), ...[1, 2, 3].map((id) => filesOf(id, true))];
+  await Promise.all(all.map((f) => stopProcess(f.pidFile, 30_000)));
 }
 
-/** SIGKILL, then wait until the process is gone. */
-export async function killNativeKafka(): Promise<void> {
-  signalKafka('SIGKILL');
-  await stopProcess(pidFile, 10_000);
+/** SIGKILL, then wait until the process is gone: every node, or the one given. */
+export async function killNativeKafka(id?: number): Promise<void> {
+  const nodes = id === undefined ? kafkaNodes() : [nodeOf(id)];
+  const killed = nodes.filter((node) => signal(filesOf(node.id).pidFile, 'SIGKILL'));
+  if (killed.length === 0) throw new InfraError(`the native Kafka ${id ? `node ${id}` : 'broker'} is not running`);
+  await Promise.all(nodes.map((node) => stopProcess(filesOf(node.id).pidFile, 10_000)));
 }
 
-/** For fault tests: SIGKILL, SIGSTOP, SIGCONT the broker process. */
+/** For fault tests: SIGKILL, SIGSTOP, SIGCONT the broker process (every node of a cluster). */
 export function signalKafka(sig: NodeJS.Signals): void {
-  if (!signal(pidFile, sig)) throw new InfraError('the native Kafka broker is not running');
+  const signalled = kafkaNodes().filter((n) => signal(filesOf(n.id).pidFile, sig));
+  if (signalled.length === 0) throw new InfraError('the native Kafka broker is not running');
 }

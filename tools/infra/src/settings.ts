@@ -14,6 +14,13 @@ const int = (name: string, fallback: number): number => {
 
 export type Broker = 'kafka' | 'rabbitmq';
 
+/** INFRA_KAFKA_BROKERS: one broker (the default) or a KRaft cluster of three (native mode). */
+function kafkaBrokerCount(): 1 | 3 {
+  const raw = process.env.INFRA_KAFKA_BROKERS || '1';
+  if (raw !== '1' && raw !== '3') throw new Error(`INFRA_KAFKA_BROKERS must be 1 or 3, got "${raw}"`);
+  return raw === '1' ? 1 : 3;
+}
+
 /** The broker the services of this run use (BROKER, as the services read it); Kafka unless it says. */
 function broker(): Broker {
   const raw = process.env.BROKER || 'kafka';
@@ -47,6 +54,10 @@ export const settings = {
     proxiedPort: int('INFRA_KAFKA_PROXIED_PORT', 29094),
     proxyPort: int('INFRA_KAFKA_PROXY_PORT', 29095),
     heapMb: int('INFRA_KAFKA_HEAP_MB', 512),
+    /** 3: three combined broker+controller nodes, topics replicated three times (min.insync.replicas 2). */
+    brokers: kafkaBrokerCount(),
+    /** Nodes 2 and 3 of the cluster take the four ports from base + 10·(node − 2), in the order above. */
+    clusterPortBase: int('INFRA_KAFKA_CLUSTER_PORT_BASE', 29100),
     clusterId: 'outboxRefClusterId0001',
     /**
      * SASL/SCRAM-SHA-512 users and their passwords: `admin` (super user) for infra and tests
@@ -141,7 +152,27 @@ export const rabbitmqServiceUsers = {
 } as const;
 export type RabbitmqServiceUser = keyof typeof rabbitmqServiceUsers;
 
-export const kafkaBrokers = (): string[] => [`${settings.host}:${settings.kafka.port}`];
+/** One node of the Kafka cluster (the single broker is node 1) and its ports. */
+export interface KafkaNode {
+  id: number;
+  port: number;
+  controllerPort: number;
+  proxiedPort: number;
+  proxyPort: number;
+}
+
+export const kafkaNodes = (): KafkaNode[] => {
+  const { port, controllerPort, proxiedPort, proxyPort, brokers, clusterPortBase } = settings.kafka;
+  const first = { id: 1, port, controllerPort, proxiedPort, proxyPort };
+  const others = Array.from({ length: brokers - 1 }, (_, i) => {
+    const base = clusterPortBase + 10 * i;
+    return { id: i + 2, port: base, controllerPort: base + 1, proxiedPort: base + 2, proxyPort: base + 3 };
+  });
+  return [first, ...others];
+};
+
+/** Every node's client address: the bootstrap list services and tools are given. */
+export const kafkaBrokers = (): string[] => kafkaNodes().map((n) => `${settings.host}:${n.port}`);
 
 export type KafkaUser = keyof typeof settings.kafka.users;
 
