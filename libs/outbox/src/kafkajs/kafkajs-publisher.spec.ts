@@ -20,10 +20,12 @@ type Sent = Message & { topic: string };
 function fakeKafka(fail: (messages: Sent[]) => Error | undefined) {
   const batches: Sent[][] = [];
   const configs: ProducerConfig[] = [];
+  const acks: (number | undefined)[] = [];
   const producer = {
     connect: async () => undefined,
     disconnect: async () => undefined,
     sendBatch: async (batch: ProducerBatch) => {
+      acks.push(batch.acks);
       const messages: Sent[] = (batch.topicMessages ?? []).flatMap((t) =>
         t.messages.map((m) => ({ ...m, topic: t.topic })),
       );
@@ -39,7 +41,7 @@ function fakeKafka(fail: (messages: Sent[]) => Error | undefined) {
       return producer;
     },
   } as unknown as Kafka;
-  return { kafka, batches, configs };
+  return { kafka, batches, configs, acks };
 }
 
 const record = (key: string, value: string, destination = 'orders'): OutboxRecord => ({
@@ -50,14 +52,16 @@ const record = (key: string, value: string, destination = 'orders'): OutboxRecor
 });
 
 describe('KafkaJsPublisher', () => {
-  it('makes its producer of the given client with the relay settings, and sends one batch', async () => {
-    const { kafka, batches, configs } = fakeKafka(() => undefined);
+  it('makes its producer of the given client with the relay settings, and sends one batch with acks=all', async () => {
+    const { kafka, batches, configs, acks } = fakeKafka(() => undefined);
     const publisher = new KafkaJsPublisher(kafka);
     const results = await publisher.publish([record('a', '1'), record('b', '1', 'shipments'), record('a', '2')]);
     expect(results).toEqual([{ status: 'published' }, { status: 'published' }, { status: 'published' }]);
     expect(configs).toEqual([outboxProducerConfig]);
     expect(outboxProducerConfig).toMatchObject({ idempotent: true, maxInFlightRequests: 1 });
     expect(batches).toHaveLength(1);
+    // All in-sync replicas (on a cluster at least min.insync.replicas of them) have each batch.
+    expect(acks).toEqual([-1]);
     expect(batches[0].map((m) => [m.topic, m.key, m.value, m.headers])).toEqual([
       ['orders', 'a', '1', { id: 'a-1' }],
       ['orders', 'a', '2', { id: 'a-2' }],
