@@ -3,6 +3,7 @@
 //   integration  *.int-spec.ts  real PostgreSQL, Kafka and RabbitMQ (started by global setup)
 //   e2e          e2e/**/*.e2e-spec.ts  the three services as separate processes
 //   faults       e2e/src/faults        the same, under injected faults, then reconciled
+//   faults-cluster  e2e/src/faults/*.cluster-spec.ts  the same on a three-broker Kafka cluster
 //   confluent    the optional Kafka client's adapter (integration)
 //   helm         deploy/helm rendered by Helm embedded in Java (Maven jars), no cluster
 const { compilerOptions } = require('./tsconfig.base.json');
@@ -90,6 +91,14 @@ module.exports = {
       globalSetup: '<rootDir>/tools/infra/src/jest/global-setup-rabbitmq.ts',
       displayName: 'faults',
       testMatch: ['<rootDir>/e2e/src/faults/**/*.e2e-spec.ts'],
+    },
+    // The same on a three-broker Kafka cluster (`npm run test:faults:cluster`, INFRA_KAFKA_BROKERS=3):
+    // its own project, so that the single-broker matrix never starts or needs the cluster.
+    {
+      ...base,
+      ...infra,
+      displayName: 'faults-cluster',
+      testMatch: ['<rootDir>/e2e/src/faults/**/*.cluster-spec.ts'],
     },
   ],
 };
