@@ -7,6 +7,7 @@ export type { OutboxPublisher, OutboxRecord, PublishResult } from './publisher';
 export type { OutboxLogger } from './logger';
 export type { OutboxMetricsSink, OutboxFailureReason } from './metrics';
 export { OutboxRelay } from './relay/outbox-relay';
+export { shardOf } from './relay/shards';
 export type { OutboxRelayOptions, OutboxRelayHooks } from './relay/relay-options';
 export { OutboxAdmin } from './outbox-admin';
 export { outboxSql } from './outbox-sql';

@@ -13,6 +13,11 @@ export interface OutboxMetricsSink {
   failure(reason: OutboxFailureReason): void;
   /** A row parked after `maxAttempts`. */
   parked(): void;
-  /** This relay took (true) or lost (false) the leadership. */
-  leader(leading: boolean): void;
+  /**
+   * This relay took (true) or lost (false) the leadership of `shard` (`index` of `count`;
+   * the only one, 0 of 1, when the relay has no shards).
+   */
+  leader(leading: boolean, shard: { readonly index: number; readonly count: number }): void;
+  /** The relay starts, with this many shards: none of them led yet. */
+  shards?(count: number): void;
 }

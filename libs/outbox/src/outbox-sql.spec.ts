@@ -12,6 +12,18 @@ describe('outboxSql', () => {
     }
   });
 
+  it('keeps every statement as it is for one shard, and filters claims and the frontier for one of several', () => {
+    expect(outboxSql({}, { index: 0, count: 1 })).toEqual(outboxSql());
+    const whole = outboxSql();
+    const shard = outboxSql({}, { index: 3, count: 4 });
+    const filter = "('x' || left(md5(o.aggregateid), 8))::bit(32)::bigint % 4 = 3";
+    expect(shard.claim).toBe(whole.claim.replace(/(, true\))\n/, `$1 AND ${filter}\n`));
+    expect(shard.markAndClaim).toContain(filter);
+    expect(shard.frontier).toContain(filter.replace('o.aggregateid', '"public"."outbox".aggregateid'));
+    for (const key of ['insert', 'blocked', 'markPublished', 'deletePublished', 'stats'] as const)
+      expect(shard[key]).toBe(whole[key]);
+  });
+
   it('passes the name to regclass and the sequence lookup as a literal', () => {
     const sql = outboxSql({ schema: "it's", table: 'o' });
     expect(sql.frontier).toContain(`pg_get_serial_sequence('"it''s"."o"', 'seq')`);

@@ -1,4 +1,5 @@
 import { outboxTable, OutboxTableOptions, quoteLiteral } from './outbox-table';
+import { ALL, Shard, shardSql } from './relay/shards';
 
 /** Runs one SQL statement; a TypeORM QueryRunner, EntityManager or DataSource all fit. */
 export interface SqlRunner {
@@ -51,14 +52,15 @@ export interface OutboxStats {
 /**
  * Up to $1 publishable rows in seq order, from $3 up, leaving out the ids `excluded` and
  * the rows of aggregates held back by a failing row ($4, see BlockedAggregates): a plain
- * filter on the scan of outbox_pending_idx, so there is no other plan to choose.
+ * filter on the scan of outbox_pending_idx, so there is no other plan to choose. `shard`: the
+ * filter of one shard (shardSql), empty for the whole outbox.
  */
-const claimAfter = (outbox: string, excluded: string) => `
+const claimAfter = (outbox: string, excluded: string, shard: string) => `
     SELECT o.id, o.seq, o.aggregatetype, o.aggregateid, o.type, o.payload::text AS payload, o.headers,
            o.attempts, (extract(epoch FROM o.created_at) * 1000)::float8 AS created_at_ms
       FROM ${outbox} o
      WHERE o.published_at IS NULL AND o.seq >= $3::bigint AND o.id <> ALL(${excluded})
-       AND coalesce(o.seq < ($4::jsonb -> o.aggregatetype ->> o.aggregateid)::bigint, true)
+       AND coalesce(o.seq < ($4::jsonb -> o.aggregatetype ->> o.aggregateid)::bigint, true)${shard}
      ORDER BY o.seq
      LIMIT $1`;
 
@@ -71,10 +73,14 @@ export type OutboxSql = ReturnType<typeof outboxSql>;
  * Rows are read in `seq` order; a row that failed and is
  * waiting for its retry (or is parked) holds back the later rows of its own aggregate
  * only, so order is kept per aggregate and other aggregates flow on.
+ *
+ * `shard`: the claims and the scan frontier of one shard's relay (see shardOf); the whole
+ * outbox by default.
  */
-export function outboxSql(options: OutboxTableOptions = {}) {
+export function outboxSql(options: OutboxTableOptions = {}, shard: Shard = ALL) {
   const table = outboxTable(options);
   const outbox = table.qualified;
+  const ofShard = shardSql(shard);
   // For regclass and pg_get_serial_sequence, which parse the quoted name themselves.
   const name = quoteLiteral(outbox);
   return {
@@ -84,14 +90,14 @@ export function outboxSql(options: OutboxTableOptions = {}) {
     deleteInserted: `DELETE FROM ${outbox} WHERE id = ANY($1::uuid[])`,
     // $2: ids of rows in flight to the broker, left out (empty when none).
     // $3: the scan's frontier (see `frontier`): no row below it is pending or ever will be.
-    claim: claimAfter(outbox, '$2::uuid[]'),
+    claim: claimAfter(outbox, '$2::uuid[]', ofShard),
     // The same, and in the same round trip marks $5 (rows the broker just acknowledged)
     // published. The claim's snapshot cannot see that mark, so it leaves those rows out too.
     markAndClaim: `
     WITH marked AS (
       UPDATE ${outbox} SET published_at = clock_timestamp(), last_error = NULL
        WHERE id = ANY($5::uuid[]))
-    ${claimAfter(outbox, '$2::uuid[] || $5::uuid[]')}`,
+    ${claimAfter(outbox, '$2::uuid[] || $5::uuid[]', ofShard)}`,
     // The rows that hold back their aggregate now: once per leadership term (and while some
     // are parked, now and then); outbox_failing_idx holds only rows that failed. A published
     // row keeps `attempts` as it was, so the statistics see how rare failed rows are.
@@ -114,11 +120,12 @@ export function outboxSql(options: OutboxTableOptions = {}) {
     // call saw: once none of W is left, every seq up to L is committed or gone, and a call
     // after that (a snapshot taken later) moves the frontier to the lowest row still
     // pending, or past L. $1: such an L, or null; $2: the current frontier. Returns the new
-    // frontier (null without $1), the seq value now and the writers now.
+    // frontier (null without $1), the seq value now and the writers now. A shard's frontier
+    // passes the other shards' rows, which its claims never read.
     frontier: `
     SELECT CASE WHEN $1::bigint IS NOT NULL
                 THEN least($1::bigint + 1,
-                           (SELECT min(seq) FROM ${outbox} WHERE published_at IS NULL AND seq >= $2::bigint))::text
+                           (SELECT min(seq) FROM ${outbox} WHERE published_at IS NULL AND seq >= $2::bigint${shardSql(shard, outbox)}))::text
            END AS "from",
            coalesce(pg_sequence_last_value(pg_get_serial_sequence(${name}, 'seq')::regclass), 0)::text AS "lastSeq",
            ARRAY(SELECT virtualtransaction FROM pg_locks

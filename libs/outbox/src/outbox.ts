@@ -21,8 +21,8 @@ export interface OutboxOptions extends OutboxTableOptions {
    * it off (relays then find rows by polling). Default: the table's (`outbox` for public.outbox).
    */
   notifyChannel?: string;
-  /** The relay in this process, if any: while it leads, it is woken in-process instead. */
-  localRelay?: { readonly isLeader: boolean };
+  /** The relay in this process, if any: while it leads (every shard), it is woken in-process instead. */
+  localRelay?: { readonly isLeader: boolean; readonly leadsAllShards?: boolean };
   /**
    * Delete the rows in the same transaction that inserts them, so the table stays empty.
    * Only for a log-based relay (OutboxLogicalRelay with `markPublished: false`, Debezium),
@@ -80,8 +80,9 @@ export class Outbox {
     if (this.options.deleteAfterInsert) return;
     markOutboxAdded(runner, this.sql.table.qualified);
     // NOTIFY is sent at commit and serialises committing transactions briefly, so it is
-    // used only when no relay in this process leads (that one is woken after commit).
-    if (this.channel && !this.options.localRelay?.isLeader)
+    // used only when no relay in this process leads every shard (that one is woken after commit).
+    const local = this.options.localRelay;
+    if (this.channel && !(local?.leadsAllShards ?? local?.isLeader))
       await manager.query('SELECT pg_notify($1, NULL)', [this.channel]);
   }
 }

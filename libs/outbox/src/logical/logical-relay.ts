@@ -7,6 +7,7 @@ import { outboxSql, OutboxSql, PendingRow, SqlRunner } from '../outbox-sql';
 import { OutboxPublisher, publishSafely } from '../publisher';
 import { BrokerUnavailableError } from '../relay/drain';
 import { OutboxRelayOptions, RelaySettings, relaySettings } from '../relay/relay-options';
+import { ALL } from '../relay/shards';
 import { Sleeper } from '../relay/sleeper';
 import { recordOf, reportPublished } from '../relay/records';
 import { RelaySession } from '../relay/relay-session';
@@ -74,6 +75,9 @@ export class OutboxLogicalRelay {
     private readonly options: OutboxLogicalRelayOptions,
   ) {
     this.settings = relaySettings(options);
+    // One slot streams the whole table to one reader, in commit order: nothing to split.
+    if (this.settings.shards !== 1)
+      throw new RangeError('outbox logical relay: shards must be 1 (the log-based relay is not sharded)');
     this.sql = outboxSql(this.settings.table);
     this.publication = outboxPublicationName(this.settings.table);
     this.slot = options.slotName;
@@ -95,6 +99,7 @@ export class OutboxLogicalRelay {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    this.settings.metrics?.shards?.(1);
     this.loop = this.run();
   }
 
@@ -133,7 +138,7 @@ export class OutboxLogicalRelay {
         continue;
       }
       this.leading = true;
-      metrics?.leader(true);
+      metrics?.leader(true, ALL);
       logger.log('outbox logical relay is the leader', { slot: this.slot });
       let session: RelaySession | undefined;
       try {
@@ -155,7 +160,7 @@ export class OutboxLogicalRelay {
         this.stream = undefined;
         await session?.close();
         this.leading = false;
-        metrics?.leader(false);
+        metrics?.leader(false, ALL);
         this.queue.clear();
         this.ended = undefined;
         this.startUp.reset();

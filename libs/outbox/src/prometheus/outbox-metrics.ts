@@ -14,6 +14,9 @@ export class OutboxMetrics implements OutboxMetricsSink {
   private readonly parkedTotal: Counter;
   private readonly lag: Histogram;
   private readonly leaderGauge: Gauge;
+  private readonly shardLeaderGauge: Gauge<'shard'>;
+  private readonly shardsGauge: Gauge;
+  private readonly led = new Set<number>();
 
   constructor(
     registry: Registry,
@@ -38,7 +41,19 @@ export class OutboxMetrics implements OutboxMetricsSink {
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     });
-    this.leaderGauge = new Gauge({ name: 'outbox_relay_leader', help: '1 while this relay leads', registers });
+    // A relay without shards leads one or none: 1 while it leads, as before shards existed.
+    this.leaderGauge = new Gauge({ name: 'outbox_relay_leader', help: 'Shards this relay leads', registers });
+    this.shardLeaderGauge = new Gauge({
+      name: 'outbox_relay_shard_leader',
+      help: '1 while this relay leads the shard',
+      labelNames: ['shard'],
+      registers,
+    });
+    this.shardsGauge = new Gauge({
+      name: 'outbox_relay_shards',
+      help: 'Shards the relay splits the outbox into (each with a leader of its own)',
+      registers,
+    });
     let stats: Promise<OutboxStats> | undefined;
     // One query per scrape feeds all three gauges.
     const read = async (pick: (s: OutboxStats) => number) => {
@@ -115,7 +130,16 @@ export class OutboxMetrics implements OutboxMetricsSink {
     this.parkedTotal.inc();
   }
 
-  leader(leading: boolean): void {
-    this.leaderGauge.set(leading ? 1 : 0);
+  leader(leading: boolean, shard: { readonly index: number; readonly count: number }): void {
+    if (leading) this.led.add(shard.index);
+    else this.led.delete(shard.index);
+    this.leaderGauge.set(this.led.size);
+    this.shardLeaderGauge.set({ shard: String(shard.index) }, leading ? 1 : 0);
+  }
+
+  shards(count: number): void {
+    this.shardsGauge.set(count);
+    this.shardLeaderGauge.reset();
+    for (let shard = 0; shard < count; shard++) this.shardLeaderGauge.set({ shard: String(shard) }, 0);
   }
 }

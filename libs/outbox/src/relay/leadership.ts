@@ -1,25 +1,33 @@
 import { DataSource } from 'typeorm';
 import { RelaySession } from './relay-session';
 import { RelaySettings } from './relay-options';
+import { leaderLockName, MAX_SHARDS, Shard } from './shards';
 
 /**
- * The relay's session and its leadership. One relay per name leads at a time (a
- * PostgreSQL advisory lock held by its session); the others stand by and take over when
- * the leader's connection ends, or end the session of a leader that has gone silent.
+ * A shard's session and its leadership. One relay per name and shard leads at a time (a
+ * PostgreSQL advisory lock held by its session), and only leaders under one shard count
+ * (see RelaySession.admit); the others stand by and take over when the leader's connection
+ * ends, or end the session of a leader that has gone silent.
  */
 export class Leadership {
   private current?: RelaySession;
   private leading = false;
   private heartbeat?: NodeJS.Timeout;
+  private readonly lock: string;
+  /** Why this shard last stood by, logged when it changes. */
+  private fencedBy = '';
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly settings: RelaySettings,
+    private readonly shard: Shard,
     /** A new term began: whatever the relay kept from an earlier one is stale. */
     private readonly onElected: () => void,
     /** A NOTIFY arrived on the channel. */
     private readonly onNotify: () => void,
-  ) {}
+  ) {
+    this.lock = leaderLockName(settings.name, shard);
+  }
 
   get isLeader(): boolean {
     return this.leading;
@@ -43,19 +51,41 @@ export class Leadership {
     if (this.leading && this.current && !this.current.isBroken) return true;
     if (this.leading) await this.drop();
     const session = await this.session();
-    const { name, leaderStaleAfterMs, notifyChannel, logger, metrics } = this.settings;
-    if (!(await session.tryLead(name))) {
-      const pid = await session.terminateStaleLeader(name, leaderStaleAfterMs / 1000);
-      if (pid === undefined || !(await session.tryLead(name))) return false;
-      logger.warn('outbox relay: ended the session of a stuck leader', { pid });
+    const { leaderStaleAfterMs, notifyChannel, logger, metrics } = this.settings;
+    let admission = await this.admit(session);
+    if (!admission.led && admission.otherCounts.length === 0) {
+      const pid = await session.terminateStaleLeader(this.lock, leaderStaleAfterMs / 1000);
+      if (pid === undefined) return false;
+      logger.warn('outbox relay: ended the session of a stuck leader', { pid, shard: this.shard.index });
+      admission = await this.admit(session);
+    }
+    if (!admission.led) {
+      // A standby shard gives its connection back: a process may stand by for many.
+      if (this.shard.count > 1) await this.drop();
+      return false;
     }
     this.leading = true;
     this.onElected();
-    metrics?.leader(true);
+    metrics?.leader(true, this.shard);
     if (notifyChannel) await session.listen(notifyChannel, this.onNotify);
     this.heartbeat = setInterval(() => this.keepAlive(), Math.max(1000, leaderStaleAfterMs / 4));
-    logger.log('outbox relay is the leader', { name });
+    logger.log('outbox relay is the leader', { name: this.settings.name, ...this.shard });
     return true;
+  }
+
+  /** Admission, logging when relays under another shard count start or stop keeping this shard out. */
+  private async admit(session: RelaySession) {
+    const { name } = this.settings;
+    const admission = await session.admit(name, this.lock, this.shard.count, MAX_SHARDS);
+    const fencedBy = admission.led ? '' : admission.otherCounts.join(',');
+    if (fencedBy !== this.fencedBy && this.shard.index === 0 && fencedBy !== '')
+      this.settings.logger.log('outbox relay stands by: relays with another shard count lead', {
+        name,
+        shards: this.shard.count,
+        leadingCounts: fencedBy,
+      });
+    this.fencedBy = fencedBy;
+    return admission;
   }
 
   /** Closes the session, and with it the leadership. */
@@ -64,8 +94,8 @@ export class Leadership {
     this.heartbeat = undefined;
     if (this.leading) {
       this.leading = false;
-      this.settings.metrics?.leader(false);
-      this.settings.logger.log('outbox relay stepped down', { name: this.settings.name });
+      this.settings.metrics?.leader(false, this.shard);
+      this.settings.logger.log('outbox relay stepped down', { name: this.settings.name, ...this.shard });
     }
     const session = this.current;
     this.current = undefined;

@@ -1,14 +1,9 @@
 import { DataSource } from 'typeorm';
-import { backoffMs } from '../backoff';
-import { errorMessage } from '../logger';
-import { outboxSql } from '../outbox-sql';
-import { OutboxPublisher } from '../publisher';
+import { OutboxPublisher, PublishResult } from '../publisher';
 import { CommitWakeup } from './commit-wakeup';
-import { BrokerUnavailableError, Drain } from './drain';
-import { Leadership } from './leadership';
+import { Membership, SOLE } from './membership';
 import { OutboxRelayOptions, RelaySettings, relaySettings } from './relay-options';
-import { Sleeper } from './sleeper';
-import { Retention } from './retention';
+import { RelayShard } from './relay-shard';
 
 /**
  * Publishes outbox rows through `publisher` and marks them published only after the
@@ -19,18 +14,18 @@ import { Retention } from './retention';
  * `leaderStaleAfterMs` when the leader is stuck. A single leader with one publish under way
  * at a time, and a publisher that keeps its ordering contract, keeps every aggregate's
  * events in `seq` order.
+ *
+ * With `shards` > 1 the same holds per shard (an aggregate's rows are all in one shard):
+ * each shard has its own leader, the relay processes of one name share the shards (see
+ * Membership), and leaders under different shard counts never lead at once (see
+ * RelaySession.admit).
  */
 export class OutboxRelay {
   private readonly settings: RelaySettings;
-  private readonly leadership: Leadership;
-  private readonly drainer: Drain;
-  private readonly retention: Retention;
+  private readonly shards: RelayShard[];
+  private readonly membership?: Membership;
   private readonly wakeup: CommitWakeup;
   private running = false;
-  private loop?: Promise<void>;
-  private wakePending = false;
-  private readonly sleeper = new Sleeper();
-  private failures = 0;
 
   constructor(
     dataSource: DataSource,
@@ -38,104 +33,93 @@ export class OutboxRelay {
     options: OutboxRelayOptions = {},
   ) {
     this.settings = relaySettings(options);
-    const sql = outboxSql(this.settings.table);
-    this.drainer = new Drain(dataSource, publisher, this.settings, sql);
-    this.retention = new Retention(dataSource, this.settings, sql);
-    this.leadership = new Leadership(
-      dataSource,
-      this.settings,
-      () => {
-        this.drainer.reset();
-        this.retention.reset();
-      },
-      () => this.wake(),
+    const count = this.settings.shards;
+    if (count > 1) this.membership = new Membership(dataSource, this.settings, () => this.ledShards);
+    const shared = count > 1 ? oneAtATime(publisher) : publisher;
+    this.shards = Array.from(
+      { length: count },
+      (_, index) =>
+        new RelayShard(
+          dataSource,
+          shared,
+          this.settings,
+          { index, count },
+          this.membership ?? SOLE,
+          () => this.running,
+          () => this.wake(),
+        ),
     );
     this.wakeup = new CommitWakeup(dataSource, this.settings.table.qualified, () => this.wake());
   }
 
+  /** True while this relay leads (a shard, with shards). */
   get isLeader(): boolean {
-    return this.leadership.isLeader;
+    return this.shards.some((s) => s.isLeader);
   }
 
-  /** The seq claims scan from (for monitoring and benchmarks). */
+  /** True while it leads every shard: then no other process needs waking for a commit. */
+  get leadsAllShards(): boolean {
+    return this.shards.every((s) => s.isLeader);
+  }
+
+  /** The shards this relay leads, lowest first. */
+  get ledShards(): number[] {
+    return this.shards.filter((s) => s.isLeader).map((s) => s.shard.index);
+  }
+
+  /** The seq shard 0's claims scan from (for monitoring and benchmarks). */
   get scanFrom(): string {
-    return this.drainer.frontier.value;
+    return this.shards[0].drainer.frontier.value;
   }
 
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
     this.wakeup.install();
-    this.loop = this.run();
+    this.settings.metrics?.shards?.(this.settings.shards);
+    await this.membership?.start();
+    for (const shard of this.shards) shard.start();
   }
 
-  /** Stops the loop, steps down and closes the publisher. */
+  /** Stops the loops, steps down and closes the publisher. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake();
-    await this.loop;
-    await this.retention.idle();
-    await this.drainer.idle();
+    await Promise.all(this.shards.map((s) => s.stop()));
     this.wakeup.remove();
-    await this.leadership.drop();
+    await this.membership?.stop();
     await this.publisher.close();
   }
 
   /** Look for rows now instead of at the next poll (called after an outbox commit). */
   wake(): void {
-    this.wakePending = true;
-    this.sleeper.wake();
+    for (const shard of this.shards) shard.wake();
   }
 
   /**
-   * One claim → publish → mark pass, without leader election: for tests and tools.
+   * One claim → publish → mark pass per shard, without leader election: for tests and tools.
    * The running relay does this only while it leads. Returns the rows published.
    */
   async relayBatch(): Promise<number> {
-    return this.drainer.once(await this.leadership.session());
+    let published = 0;
+    for (const { drainer, leadership } of this.shards) published += await drainer.once(await leadership.session());
+    return published;
   }
 
   /** Deletes published rows past retention, in bounded statements. Returns rows deleted. */
   async applyRetention(): Promise<number> {
-    return this.retention.deletePublished(await this.leadership.session());
+    return this.shards[0].applyRetention();
   }
+}
 
-  private async run(): Promise<void> {
-    const { standbyRetryMs, pollIntervalMs, logger, metrics } = this.settings;
-    while (this.running) {
-      let more = false;
-      try {
-        if (!(await this.leadership.lead())) {
-          await this.sleep(standbyRetryMs);
-          continue;
-        }
-        this.wakePending = false;
-        const session = await this.leadership.session();
-        more = await this.drainer.drain(session, () => this.running && !this.retention.due);
-        if (this.retention.due) await this.retention.run(session);
-        if (this.failures > 0) logger.log('outbox relay recovered', { failures: this.failures });
-        this.failures = 0;
-      } catch (err) {
-        this.failures += 1;
-        const broker = err instanceof BrokerUnavailableError;
-        metrics?.failure(broker ? 'broker' : 'database');
-        logger.warn(`outbox relay: ${broker ? 'broker unavailable' : 'database error'}; will retry`, {
-          error: errorMessage(err),
-          failures: this.failures,
-        });
-        if (!broker || this.leadership.isBroken) await this.leadership.drop();
-        await this.sleep(
-          backoffMs(this.failures, { initialMs: this.settings.retryBackoffMs, maxMs: this.settings.maxRetryBackoffMs }),
-        );
-        continue;
-      }
-      // A drain cut short means more is waiting; a wake-up during it means more came.
-      if (more || this.wakePending) continue;
-      await this.sleep(pollIntervalMs);
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return this.running ? this.sleeper.sleep(ms) : Promise.resolve();
-  }
+/** Shards in one process take turns at the publisher: its contract is one batch at a time. */
+function oneAtATime(publisher: OutboxPublisher): OutboxPublisher {
+  let last: Promise<unknown> = Promise.resolve();
+  return {
+    publish(records): Promise<readonly PublishResult[]> {
+      const turn = last.then(() => publisher.publish(records));
+      last = turn.catch(() => undefined);
+      return turn;
+    },
+    close: () => publisher.close(),
+  };
 }

@@ -5,6 +5,7 @@ describe('relaySettings', () => {
   it.each([
     ['name', 'outbox'],
     ['notifyChannel', 'outbox'],
+    ['shards', 1],
     ['batchSize', 500],
     ['pollIntervalMs', 1000],
     ['standbyRetryMs', 2000],
@@ -25,7 +26,7 @@ describe('relaySettings', () => {
     const { topicFor, table, ...rest } = relaySettings();
     expect(topicFor('order')).toBe('outbox.event.order');
     expect(table).toEqual({ schema: 'public', table: 'outbox', qualified: '"public"."outbox"', channel: 'outbox' });
-    expect(Object.keys(rest)).toHaveLength(14); // each default above
+    expect(Object.keys(rest)).toHaveLength(15); // each default above
   });
 
   it('takes an option given as undefined as its default, and keeps the ones given', () => {
@@ -50,11 +51,19 @@ describe('relaySettings', () => {
     [{ retentionSeconds: Number.NaN }, /retentionSeconds must be a number/],
     [{ retryBackoffMs: 500, maxRetryBackoffMs: 100 }, /maxRetryBackoffMs must be at least retryBackoffMs/],
     [{ name: '' }, /name must not be empty/],
+    [{ shards: 0 }, /shards must be a whole number from 1 to 256/],
+    [{ shards: 257 }, /shards must be a whole number from 1 to 256/],
+    [{ shards: 2.5 }, /shards must be a whole number from 1 to 256/],
+    [{ shards: Number.NaN }, /shards must be a whole number from 1 to 256/],
     [{ table: '' }, /table name must be 1 to 63 bytes/],
     [{ schema: 's'.repeat(64) }, /schema name must be 1 to 63 bytes/],
     [{ schema: 's'.repeat(40), table: 't'.repeat(40) }, /NOTIFY channel is over 63 bytes/],
   ])('refuses %j', (options, message) => {
     expect(() => relaySettings(options)).toThrow(message);
+  });
+
+  it.each([1, 4, 256])('accepts %d shards', (shards) => {
+    expect(relaySettings({ shards }).shards).toBe(shards);
   });
 
   it('accepts a long table name with a channel of its own', () => {

@@ -2,6 +2,7 @@ import { OutboxLogger, silentLogger } from '../logger';
 import { OutboxMetricsSink } from '../metrics';
 import { PendingRow } from '../outbox-sql';
 import { notifyChannelFor, OutboxTable, outboxTable, OutboxTableOptions } from '../outbox-table';
+import { MAX_SHARDS } from './shards';
 
 /** Points where tests and fault drills stop the relay (e.g. SIGKILL between publish and mark). */
 export interface OutboxRelayHooks {
@@ -14,6 +15,12 @@ export interface OutboxRelayOptions extends OutboxTableOptions {
   name?: string;
   /** Maps an aggregate type to its destination. Default: Debezium's `outbox.event.<aggregateType>`. */
   topicFor?: (aggregateType: string) => string;
+  /**
+   * Shards the outbox is split into, each led by one relay: a row belongs to shard
+   * shardOf(aggregateId, shards). Relay processes of one name share the shards. Whole number
+   * from 1 to 256; default 1 (one leader relays everything). The log-based relay takes only 1.
+   */
+  shards?: number;
   /** Rows claimed and published per batch. Default 500. */
   batchSize?: number;
   /** Fallback poll when no wake-up arrives. Default 1000 ms. */
@@ -69,6 +76,7 @@ export function relaySettings(options: OutboxRelayOptions = {}): RelaySettings {
   const settings: RelaySettings = {
     name: table.channel,
     topicFor: (aggregateType) => `outbox.event.${aggregateType}`,
+    shards: 1,
     batchSize: 500,
     pollIntervalMs: 1000,
     standbyRetryMs: 2000,
@@ -91,6 +99,8 @@ export function relaySettings(options: OutboxRelayOptions = {}): RelaySettings {
   for (const key of AT_LEAST_ZERO)
     if (!Number.isFinite(settings[key]) || settings[key] < 0)
       throw new RangeError(`outbox relay: ${key} must be a number of at least 0`);
+  if (!Number.isInteger(settings.shards) || settings.shards < 1 || settings.shards > MAX_SHARDS)
+    throw new RangeError(`outbox relay: shards must be a whole number from 1 to ${MAX_SHARDS}`);
   if (settings.maxRetryBackoffMs < settings.retryBackoffMs)
     throw new RangeError('outbox relay: maxRetryBackoffMs must be at least retryBackoffMs');
   if (!settings.name) throw new RangeError('outbox relay: name must not be empty');

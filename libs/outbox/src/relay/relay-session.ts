@@ -6,11 +6,28 @@ interface PgClient {
   removeListener(event: string, fn: (arg: never) => void): void;
 }
 
-/** Fixed first key of the relay's advisory lock; the second is derived from the relay name. */
-const LOCK_CLASS = 7345;
+/**
+ * First keys of the relay's advisory locks; the second is derived from a name. LEADER: a
+ * shard's leader lock (exclusive). COUNT: held shared by every leader of a name under one
+ * shard count (for one shard, the leader lock is that key). MEMBER: held shared by every
+ * relay process of a name and count. ADMISSION: taken for the transaction that admits a leader.
+ */
+const LEADER = 7345;
+const COUNT = 7346;
+const MEMBER = 7347;
+const ADMISSION = 7348;
+
+const KEY = 'hashtext($2) & 2147483647';
+/** Where pg_locks holds the advisory lock ($1, hashtext($2)) granted to another backend of this database. */
+const HELD_BY_OTHERS = `
+  l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND l.pid <> pg_backend_pid()
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+
+/** How admission went: led, or not; `otherCounts`: the shard counts whose leaders keep this one out. */
+export type Admission = { led: true } | { led: false; otherCounts: number[] };
 
 /**
- * The relay's own database connection. It carries the leader lock (a session-level
+ * A relay's own database connection. It carries a leader lock (a session-level
  * advisory lock, released by PostgreSQL the moment the connection dies) and LISTENs for
  * wake-ups. If the connection breaks, the session is dropped and leadership with it.
  */
@@ -48,12 +65,50 @@ export class RelaySession implements SqlRunner {
     }
   }
 
-  async tryLead(name: string): Promise<boolean> {
-    const [row] = await this.query('SELECT pg_try_advisory_lock($1, hashtext($2) & 2147483647) AS locked', [
-      LOCK_CLASS,
-      name,
-    ]);
-    return row.locked === true;
+  /**
+   * Takes the leader lock of `lock` (one shard of `name`, of `count`) unless leaders under
+   * another shard count hold theirs: an aggregate maps to other shards under another count, so
+   * two counts leading at once could publish its events out of order. One admission at a
+   * time (a transaction-level lock); the session-level locks taken in it outlive its commit.
+   */
+  async admit(name: string, lock: string, count: number, maxCount: number): Promise<Admission> {
+    await this.query('BEGIN');
+    try {
+      await this.query(`SELECT pg_advisory_xact_lock($1, ${KEY})`, [ADMISSION, name]);
+      const others: { n: number }[] = await this.query(
+        `SELECT n FROM generate_series(1, $3::int) n
+          WHERE n <> $4 AND EXISTS (
+                SELECT 1 FROM pg_locks l
+                 WHERE ${HELD_BY_OTHERS}
+                   AND l.classid = (CASE WHEN n = 1 THEN $1 ELSE $5 END)::oid
+                   AND l.objid = (hashtext(CASE WHEN n = 1 THEN $2 ELSE $2 || '/of-' || n END) & 2147483647)::bigint::oid)`,
+        [LEADER, name, maxCount, count, COUNT],
+      );
+      if (others.length > 0) return { led: false, otherCounts: others.map((r) => r.n) };
+      const [row] = await this.query(`SELECT pg_try_advisory_lock($1, ${KEY}) AS locked`, [LEADER, lock]);
+      if (!row.locked) return { led: false, otherCounts: [] };
+      if (count > 1) await this.query(`SELECT pg_advisory_lock_shared($1, ${KEY})`, [COUNT, `${name}/of-${count}`]);
+      return { led: true };
+    } finally {
+      await this.query('COMMIT');
+    }
+  }
+
+  /** Registers this relay process as a member of `name` under `count` (until the session ends). */
+  async join(name: string, count: number): Promise<void> {
+    await this.query(`SELECT pg_advisory_lock_shared($1, ${KEY})`, [MEMBER, `${name}/of-${count}`]);
+  }
+
+  /** The relay processes registered under `name` and `count`, this one included. */
+  async members(name: string, count: number): Promise<number> {
+    const [row] = await this.query(
+      `SELECT count(*)::int AS members FROM pg_locks l
+        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND l.classid = $1 AND l.objid = (${KEY})::bigint::oid`,
+      [MEMBER, `${name}/of-${count}`],
+    );
+    return row.members;
   }
 
   /**
@@ -65,11 +120,9 @@ export class RelaySession implements SqlRunner {
     const [holder] = await this.query(
       `SELECT a.pid
          FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1
-          AND l.objid = (hashtext($2) & 2147483647)::bigint::oid AND l.objsubid = 2
-          AND a.pid <> pg_backend_pid()
+        WHERE ${HELD_BY_OTHERS} AND l.classid = $1 AND l.objid = (${KEY})::bigint::oid
           AND clock_timestamp() - greatest(a.state_change, a.query_start) > make_interval(secs => $3)`,
-      [LOCK_CLASS, name, staleAfterSeconds],
+      [LEADER, name, staleAfterSeconds],
     );
     if (!holder) return undefined;
     await this.query('SELECT pg_terminate_backend($1)', [holder.pid]);
