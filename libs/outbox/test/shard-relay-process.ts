@@ -1,0 +1,61 @@
+/**
+ * A sharded relay in a process of its own, for tests and benchmarks that run several and
+ * kill some. Environment: PG_URL, KAFKA_BROKERS, TOPIC, NAME, SHARDS. Prints a JSON line
+ * `{"led":[…]}` whenever the shards it leads change, and `{"log":…}` for each log line;
+ * SIGTERM stops it (stepping down).
+ */
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { Kafka, logLevel } from 'kafkajs';
+import { kafkaClient } from '@shop/infra';
+import { OutboxRelay } from '../src';
+import { KafkaJsPublisher } from '../src/kafkajs';
+
+const env = (name: string) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is required`);
+  return value;
+};
+
+const print = (log: string, context?: Record<string, unknown>) =>
+  void process.stdout.write(`${JSON.stringify({ log, ...context })}\n`);
+
+async function main() {
+  const dataSource = new DataSource({ type: 'postgres', url: env('PG_URL'), extra: { max: 20 } });
+  await dataSource.initialize();
+  const relay = new OutboxRelay(
+    dataSource,
+    new KafkaJsPublisher(
+      new Kafka({ ...kafkaClient('admin', env('KAFKA_BROKERS').split(',')), logLevel: logLevel.NOTHING }),
+    ),
+    {
+      name: env('NAME'),
+      shards: Number(env('SHARDS')),
+      topicFor: () => env('TOPIC'),
+      notifyChannel: '',
+      pollIntervalMs: 50,
+      standbyRetryMs: 100,
+      logger: { log: print, warn: print, error: print },
+    },
+  );
+  await relay.start();
+  let reported = '';
+  const report = setInterval(() => {
+    const led = JSON.stringify(relay.ledShards);
+    if (led === reported) return;
+    reported = led;
+    process.stdout.write(`${JSON.stringify({ led: relay.ledShards })}\n`);
+  }, 10);
+  process.once('SIGTERM', () => {
+    clearInterval(report);
+    void relay
+      .stop()
+      .then(() => dataSource.destroy())
+      .then(() => process.exit(0));
+  });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
