@@ -69,6 +69,7 @@ export class AppModule {
                 notifyChannel: relayOn ? undefined : '',
                 pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
                 batchSize: config.OUTBOX_BATCH_SIZE,
+                shards: config.OUTBOX_RELAY_SHARDS,
                 hooks,
               },
               metrics: (admin) => new OutboxMetrics(register, admin),

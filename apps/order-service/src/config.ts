@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { envSchemas, failpointSchema, loadConfig, relayModeSchema } from '@shop/service-kit';
+import {
+  envSchemas,
+  failpointSchema,
+  loadConfig,
+  relayModeSchema,
+  relayShardsRule,
+  relayShardsSchema,
+} from '@shop/service-kit';
 
 const schema = z
   .object({
@@ -12,6 +19,8 @@ const schema = z
     ...envSchemas.operator,
     // polling | logical | debezium: how the outbox reaches the broker (see relayModeSchema).
     RELAY_MODE: relayModeSchema,
+    // The polling relay's shards, shared by this service's replicas (libs/outbox README, "Shards").
+    OUTBOX_RELAY_SHARDS: relayShardsSchema,
     // off: this process neither relays nor NOTIFYs (a benchmark's baseline).
     OUTBOX_RELAY: z.enum(['on', 'off']).default('on'),
     OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
@@ -28,6 +37,7 @@ const schema = z
       .transform((v) => v === 'true'),
   })
   .and(envSchemas.broker)
+  .refine(...relayShardsRule)
   .refine((c) => !c.DEMO_NAIVE_DUAL_WRITE || c.BROKER === 'kafka', {
     path: ['DEMO_NAIVE_DUAL_WRITE'],
     message: 'needs BROKER=kafka: the naive dual write publishes with kafkajs',

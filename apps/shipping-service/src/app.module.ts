@@ -50,7 +50,7 @@ export class AppModule {
             const hooks = { afterPublish: failpoint(config.FAILPOINT, 'relay-after-publish') };
             return {
               publisher,
-              relay: { hooks },
+              relay: { shards: config.OUTBOX_RELAY_SHARDS, hooks },
               metrics: (admin) => new OutboxMetrics(register, admin),
               ...relayModeOptions(config.RELAY_MODE, config, publisher, hooks),
             };

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { envSchemas, failpointSchema, loadConfig, relayModeSchema } from '@shop/service-kit';
+import {
+  envSchemas,
+  failpointSchema,
+  loadConfig,
+  relayModeSchema,
+  relayShardsRule,
+  relayShardsSchema,
+} from '@shop/service-kit';
 
 const schema = z
   .object({
@@ -12,9 +19,12 @@ const schema = z
     ...envSchemas.operator,
     // polling | logical | debezium: how the outbox reaches the broker (see relayModeSchema).
     RELAY_MODE: relayModeSchema,
+    // The polling relay's shards, shared by this service's replicas (libs/outbox README, "Shards").
+    OUTBOX_RELAY_SHARDS: relayShardsSchema,
     FAILPOINT: failpointSchema(['inbox-after-commit', 'relay-after-publish']),
   })
-  .and(envSchemas.broker);
+  .and(envSchemas.broker)
+  .refine(...relayShardsRule);
 
 export type ShippingServiceConfig = z.infer<typeof schema>;
 export const loadShippingServiceConfig = (env = process.env) => loadConfig(schema, env);

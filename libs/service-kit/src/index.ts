@@ -17,5 +17,5 @@ export { ApiBodyFrom, ApiQueryFrom, serveApiDocs } from './api-docs';
 export type { ServiceAppOptions } from './create-service-app';
 export { failpoint, failpointSchema } from './failpoint';
 export { DatabaseUnavailableFilter } from './database-unavailable.filter';
-export { relayModeOptions, relayModeSchema } from './relay-mode';
+export { relayModeOptions, relayModeSchema, relayShardsRule, relayShardsSchema } from './relay-mode';
 export type { RelayMode } from './relay-mode';

@@ -13,6 +13,24 @@ import type { DatabaseConfig } from './postgres-options';
 export const relayModeSchema = z.enum(['polling', 'logical', 'debezium']).default('polling');
 export type RelayMode = z.infer<typeof relayModeSchema>;
 
+/**
+ * OUTBOX_RELAY_SHARDS: the polling relay's shards (its `shards` option, 1 to 256). Only the
+ * polling relay is sharded: `relayShardsRule` refuses more than 1 with another RELAY_MODE.
+ */
+export const relayShardsSchema = z.coerce.number().int().min(1).max(256).default(1);
+
+/** For a config schema's `.refine`: OUTBOX_RELAY_SHARDS > 1 needs RELAY_MODE=polling. */
+export const relayShardsRule: [
+  (c: { RELAY_MODE: RelayMode; OUTBOX_RELAY_SHARDS: number }) => boolean,
+  { path: string[]; message: string },
+] = [
+  (c) => c.OUTBOX_RELAY_SHARDS === 1 || c.RELAY_MODE === 'polling',
+  {
+    path: ['OUTBOX_RELAY_SHARDS'],
+    message: 'must be 1 unless RELAY_MODE=polling: the log-based relays are not sharded',
+  },
+];
+
 /** The OutboxModule options that RELAY_MODE decides. */
 export function relayModeOptions(
   mode: RelayMode,
