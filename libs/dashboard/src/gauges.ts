@@ -1,4 +1,4 @@
-import { parseMetrics, sum } from './metrics-text';
+import { parseMetrics, Sample, sum } from './metrics-text';
 import { ServiceName, serviceNames, Upstream } from './upstream';
 
 /** One service's row of gauges, read from its /metrics. */
@@ -9,7 +9,8 @@ export interface ServiceGauges {
   pending: number | null;
   oldestPendingAgeSeconds: number | null;
   parked: number | null;
-  relayLeader: boolean | null;
+  /** Whether it leads; with shards, how many of them (`2 of 4`). */
+  relayLeader: boolean | string | null;
   /** The service's inbox consumer group: messages behind, summed over its topics, and dead-lettered so far. */
   consumerLag: number | null;
   deadLettered: number | null;
@@ -59,9 +60,16 @@ export class GaugeReader {
       pending: outbox ? sum(samples, 'outbox_pending_rows') : null,
       oldestPendingAgeSeconds: outbox ? sum(samples, 'outbox_oldest_pending_age_seconds') : null,
       parked: outbox ? sum(samples, 'outbox_parked_rows') : null,
-      relayLeader: has('outbox_relay_leader') ? sum(samples, 'outbox_relay_leader') > 0 : null,
+      relayLeader: has('outbox_relay_leader') ? relayLeader(samples) : null,
       consumerLag: has('inbox_consumer_lag') ? sum(samples, 'inbox_consumer_lag') : null,
       deadLettered: sum(samples, 'inbox_dead_lettered_total'),
     });
   }
+}
+
+/** outbox_relay_leader counts the shards the relay leads, of outbox_relay_shards. */
+function relayLeader(samples: Sample[]): boolean | string {
+  const led = sum(samples, 'outbox_relay_leader');
+  const shards = sum(samples, 'outbox_relay_shards');
+  return shards > 1 ? `${led} of ${shards} shards` : led > 0;
 }
