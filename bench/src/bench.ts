@@ -28,6 +28,7 @@ import { idleCost } from './steps/idle-cost';
 import { tableHealth } from './steps/table-health';
 import { drainCurve, latencyCurve } from './steps/curves';
 import { perOrder } from './steps/per-order';
+import { shardDrain } from './steps/shard-drain';
 import { writeCharts } from './charts-output';
 
 const quick = process.argv.includes('--quick');
@@ -98,6 +99,7 @@ const steps: Record<string, () => Promise<ResultRow[]>> = {
   'latency-curve': () => latencyCurve(sizes.latencyCurve),
   'drain-curve': () => drainCurve(sizes.drainCurve),
   'per-order': () => perOrder(sizes.perOrder),
+  'shard-drain': () => shardDrain(sizes.backlog),
 };
 
 function selectedSteps(): string[] {

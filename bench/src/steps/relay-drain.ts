@@ -18,7 +18,7 @@ const AGGREGATES = 1000;
  * Fills the outbox with `count` events whose message value is exactly `bytes` long, in
  * one statement: the backlog is there before the clock starts.
  */
-async function fillBacklog(
+export async function fillBacklog(
   ds: { query(sql: string, params?: unknown[]): Promise<unknown> },
   count: number,
   bytes: number,
