@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { readWholeTopic, sleep, waitFor } from '@shop/infra';
 import { event, idOf, nOf, useRelayTestBed } from '../test/relay-test-bed';
 import { LeaderSampler, ShardRelayProcess } from '../test/shard-relays';
@@ -93,6 +94,30 @@ describe('OutboxRelay with shards: relay processes share them (real PostgreSQL a
       );
       expect(rows.map((r) => Number(r.shard))).toEqual(ids.map((id) => shardOf(id, count)));
     }
+  });
+
+  it("ends the session of a shard's leader that has gone silent, and leads that shard too", async () => {
+    const name = randomUUID();
+    const stuck = new Client({ ...bed.db.options, user: bed.db.options.username });
+    await stuck.connect();
+    stuck.on('error', () => undefined);
+    // Shard 1 of 2's leader lock and the 2-shard count key, as a leader of shard 1 holds them.
+    await stuck.query(
+      `SELECT pg_advisory_lock(7345, hashtext($1 || '/1-of-2') & 2147483647),
+              pg_advisory_lock_shared(7346, hashtext($1 || '/of-2') & 2147483647)`,
+      [name],
+    );
+    const relay = bed.newRelay({
+      name,
+      shards: 2,
+      topicFor: () => 'unused',
+      leaderStaleAfterMs: 1000,
+      standbyRetryMs: 200,
+    });
+    await relay.start();
+    await waitFor('both shards led', async () => relay.ledShards.join() === '0,1', 15_000);
+    await expect(stuck.query('SELECT 1')).rejects.toThrow();
+    await stuck.end().catch(() => undefined);
   });
 
   it('two processes share four shards; when one is SIGKILLed the other takes its shards, losing nothing', async () => {
