@@ -1,7 +1,8 @@
 /**
  * A sharded relay in a process of its own, for tests and benchmarks that run several and
  * kill some. Environment: PG_URL, KAFKA_BROKERS, TOPIC, NAME, SHARDS. Prints a JSON line
- * `{"led":[…]}` whenever the shards it leads change, and `{"log":…}` for each log line;
+ * `{"led":[…]}` whenever the shards it leads change, `{"published":n}` (rows so far) when that
+ * grew, and `{"log":…}` for each log line;
  * SIGTERM stops it (stepping down).
  */
 import 'reflect-metadata';
@@ -23,6 +24,7 @@ const print = (log: string, context?: Record<string, unknown>) =>
 async function main() {
   const dataSource = new DataSource({ type: 'postgres', url: env('PG_URL'), extra: { max: 20 } });
   await dataSource.initialize();
+  let published = 0;
   const relay = new OutboxRelay(
     dataSource,
     new KafkaJsPublisher(
@@ -36,15 +38,18 @@ async function main() {
       pollIntervalMs: 50,
       standbyRetryMs: 100,
       logger: { log: print, warn: print, error: print },
+      hooks: { afterPublish: (rows) => void (published += rows.length) },
     },
   );
   await relay.start();
   let reported = '';
+  let reportedPublished = 0;
   const report = setInterval(() => {
     const led = JSON.stringify(relay.ledShards);
-    if (led === reported) return;
+    if (led !== reported) process.stdout.write(`${JSON.stringify({ led: relay.ledShards })}\n`);
     reported = led;
-    process.stdout.write(`${JSON.stringify({ led: relay.ledShards })}\n`);
+    if (published !== reportedPublished) process.stdout.write(`${JSON.stringify({ published })}\n`);
+    reportedPublished = published;
   }, 10);
   process.once('SIGTERM', () => {
     clearInterval(report);
