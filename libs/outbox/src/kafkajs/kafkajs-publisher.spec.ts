@@ -1,6 +1,14 @@
-import { Kafka, KafkaJSConnectionError, KafkaJSProtocolError, Message, ProducerBatch, ProducerConfig } from 'kafkajs';
+import {
+  Kafka,
+  KafkaJSConnectionError,
+  KafkaJSProtocolError,
+  Message,
+  Partitioners,
+  ProducerBatch,
+  ProducerConfig,
+} from 'kafkajs';
 import { OutboxRecord } from '../publisher';
-import { KafkaJsPublisher, outboxProducerConfig } from './kafkajs-publisher';
+import { KafkaJsPublisher, outboxProducerConfig, UNSENT } from './kafkajs-publisher';
 
 const tooLarge = () =>
   new KafkaJSProtocolError({
@@ -17,7 +25,7 @@ const tooLarge = () =>
  */
 type Sent = Message & { topic: string };
 
-function fakeKafka(fail: (messages: Sent[]) => Error | undefined) {
+function fakeKafka(fail: (messages: Sent[]) => Error | undefined, skip: string[] = []) {
   const batches: Sent[][] = [];
   const configs: ProducerConfig[] = [];
   const acks: (number | undefined)[] = [];
@@ -32,7 +40,21 @@ function fakeKafka(fail: (messages: Sent[]) => Error | undefined) {
       const error = fail(messages);
       if (error) throw error;
       batches.push(messages);
-      return [];
+      // Each message placed by the producer's partitioner on one of three partitions, as kafkajs does.
+      const partitioner = (configs[configs.length - 1].createPartitioner ?? Partitioners.DefaultPartitioner)();
+      const partitionMetadata = [0, 1, 2].map((partitionId) => ({
+        partitionId,
+        leader: 1,
+        partitionErrorCode: 0,
+        replicas: [1],
+        isr: [1],
+      }));
+      const placed = (batch.topicMessages ?? []).flatMap(({ topic, messages: list }) =>
+        list.map((message) => ({ topic, partition: partitioner({ topic, partitionMetadata, message }) })),
+      );
+      return placed
+        .filter(({ topic, partition }) => !skip.includes(`${topic}/${partition}`))
+        .map(({ topic, partition }) => ({ topicName: topic, partition, errorCode: 0 }));
     },
   };
   const kafka = {
@@ -57,7 +79,7 @@ describe('KafkaJsPublisher', () => {
     const publisher = new KafkaJsPublisher(kafka);
     const results = await publisher.publish([record('a', '1'), record('b', '1', 'shipments'), record('a', '2')]);
     expect(results).toEqual([{ status: 'published' }, { status: 'published' }, { status: 'published' }]);
-    expect(configs).toEqual([outboxProducerConfig]);
+    expect(configs).toEqual([{ ...outboxProducerConfig, createPartitioner: expect.any(Function) }]);
     expect(outboxProducerConfig).toMatchObject({ idempotent: true, maxInFlightRequests: 1 });
     expect(batches).toHaveLength(1);
     // All in-sync replicas (on a cluster at least min.insync.replicas of them) have each batch.
@@ -154,5 +176,25 @@ describe('KafkaJsPublisher', () => {
     expect(results).toEqual([{ status: 'published' }, { status: 'published' }]);
     expect(configs).toHaveLength(2);
     expect(batches.map((b) => b.map((m) => m.value))).toEqual([['1', '2']]);
+  });
+
+  it('leaves unpublished the records of a partition missing from the answer (kafkajs skipped its new leader)', async () => {
+    const choose = Partitioners.DefaultPartitioner();
+    const partitionMetadata = [0, 1, 2].map((partitionId) => ({
+      partitionId,
+      leader: 1,
+      partitionErrorCode: 0,
+      replicas: [1],
+      isr: [1],
+    }));
+    const partitionOf = (key: string) => choose({ topic: 'orders', partitionMetadata, message: { key, value: '' } });
+    const other = ['b', 'c', 'd', 'e'].find((key) => partitionOf(key) !== partitionOf('a')) as string;
+    const { kafka } = fakeKafka(() => undefined, [`orders/${partitionOf('a')}`]);
+    const results = await new KafkaJsPublisher(kafka).publish([record('a', '1'), record(other, '1'), record('a', '2')]);
+    expect(results).toEqual([
+      { status: 'unavailable', error: UNSENT },
+      { status: 'published' },
+      { status: 'unavailable', error: UNSENT },
+    ]);
   });
 });
