@@ -86,6 +86,10 @@ describe('fault matrix: a three-broker Kafka cluster', () => {
 
   it('b. two of three nodes SIGKILLed: the relay cannot publish, rows wait, intake answers 201 and stays ready; restarted, everything flows', async () => {
     const orderService = system.service('order-service');
+    // The relay's producer connected and its metadata loaded first, as after scenario a: run
+    // alone (-t), the relay's first send would otherwise be its connect, refused while down.
+    const warmUp = await system.placeOrders(10, 2);
+    await system.quiesce(120_000);
     const survivor = await partitionLeader(ORDER_EVENTS_TOPIC, 0);
     const victims = kafkaNodes()
       .map((n) => n.id)
@@ -106,7 +110,7 @@ describe('fault matrix: a three-broker Kafka cluster', () => {
       for (const id of victims) await startBrokerNode(id);
     }
     await waitFor('every node back in every ISR', fullyReplicated, 180_000);
-    orders.push(...(await system.placeOrders(10, 2)));
+    orders.push(...warmUp, ...(await system.placeOrders(10, 2)));
     await system.quiesce(240_000);
 
     // What the relay's producer was told while the nodes were away and coming back, e.g.
