@@ -84,7 +84,8 @@ describe('one order, one trace across the three services (Zipkin)', () => {
       30_000,
     );
 
-    // Spans are exported in batches (every second): wait for the last hop's.
+    // Spans are exported in batches (every second), each service on its own clock: wait for
+    // every hop's, the producer's too (its batch may land after the consumers').
     let spans: ZipkinSpan[] = [];
     const hasSpan = (service: string, name: string) =>
       spans.some((s) => s.localEndpoint.serviceName === service && s.name === name);
@@ -93,6 +94,8 @@ describe('one order, one trace across the three services (Zipkin)', () => {
       async () => {
         spans = await readTrace(traceId);
         return (
+          hasSpan('order-service', 'outbox insert') &&
+          spans.some((s) => s.localEndpoint.serviceName === 'order-service' && s.kind === 'PRODUCER') &&
           hasSpan('email-service', 'smtp send') &&
           hasSpan('shipping-service', 'consume order.placed.v1') &&
           hasSpan('email-service', 'consume order.placed.v1')
