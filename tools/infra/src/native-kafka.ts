@@ -239,16 +239,17 @@ export async function startNativeKafka(): Promise<void> {
   // A node's data port opens only once it is unfenced and serving: in a cluster, once a quorum of
   // controllers runs, so every node is started before any is waited for.
   const started = stopped.map((node) => [node, spawnNode(node)] as const);
-  for (const [node, files] of started)
-    await waitFor(`Kafka node ${node.id}`, () => portOpen(node.port), 120_000, files.log);
+  for (const [node, files] of started) await serving(node, files);
 }
+
+const serving = (node: KafkaNode, files: NodeFiles) =>
+  waitFor(`Kafka node ${node.id}`, () => portOpen(node.port), 120_000, files.log);
 
 /** For fault tests: one node of the cluster started again (its peers are running). */
 export async function startKafkaNode(id: number): Promise<void> {
   const node = nodeOf(id);
   if (await portOpen(node.port)) return;
-  const files = spawnNode(node);
-  await waitFor(`Kafka node ${id}`, () => portOpen(node.port), 120_000, files.log);
+  await serving(node, spawnNode(node));
 }
 
 /** Stops the nodes of either mode, whichever run. */

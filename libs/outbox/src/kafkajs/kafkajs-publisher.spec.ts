@@ -25,6 +25,15 @@ const tooLarge = () =>
  */
 type Sent = Message & { topic: string };
 
+/** Three partitions led by broker 1, as the partitioner sees them. */
+const PARTITIONS = [0, 1, 2].map((partitionId) => ({
+  partitionId,
+  leader: 1,
+  partitionErrorCode: 0,
+  replicas: [1],
+  isr: [1],
+}));
+
 function fakeKafka(fail: (messages: Sent[]) => Error | undefined, skip: string[] = []) {
   const batches: Sent[][] = [];
   const configs: ProducerConfig[] = [];
@@ -42,15 +51,8 @@ function fakeKafka(fail: (messages: Sent[]) => Error | undefined, skip: string[]
       batches.push(messages);
       // Each message placed by the producer's partitioner on one of three partitions, as kafkajs does.
       const partitioner = (configs[configs.length - 1].createPartitioner ?? Partitioners.DefaultPartitioner)();
-      const partitionMetadata = [0, 1, 2].map((partitionId) => ({
-        partitionId,
-        leader: 1,
-        partitionErrorCode: 0,
-        replicas: [1],
-        isr: [1],
-      }));
       const placed = (batch.topicMessages ?? []).flatMap(({ topic, messages: list }) =>
-        list.map((message) => ({ topic, partition: partitioner({ topic, partitionMetadata, message }) })),
+        list.map((message) => ({ topic, partition: partitioner({ topic, partitionMetadata: PARTITIONS, message }) })),
       );
       return placed
         .filter(({ topic, partition }) => !skip.includes(`${topic}/${partition}`))
@@ -180,14 +182,8 @@ describe('KafkaJsPublisher', () => {
 
   it('leaves unpublished the records of a partition missing from the answer (kafkajs skipped its new leader)', async () => {
     const choose = Partitioners.DefaultPartitioner();
-    const partitionMetadata = [0, 1, 2].map((partitionId) => ({
-      partitionId,
-      leader: 1,
-      partitionErrorCode: 0,
-      replicas: [1],
-      isr: [1],
-    }));
-    const partitionOf = (key: string) => choose({ topic: 'orders', partitionMetadata, message: { key, value: '' } });
+    const partitionOf = (key: string) =>
+      choose({ topic: 'orders', partitionMetadata: PARTITIONS, message: { key, value: '' } });
     const other = ['b', 'c', 'd', 'e'].find((key) => partitionOf(key) !== partitionOf('a')) as string;
     const { kafka } = fakeKafka(() => undefined, [`orders/${partitionOf('a')}`]);
     const results = await new KafkaJsPublisher(kafka).publish([record('a', '1'), record(other, '1'), record('a', '2')]);

@@ -32,9 +32,8 @@ export const outboxProducerConfig: Readonly<ProducerConfig> = {
 /**
  * kafkajs 2.2.4 skips, when it retries a batch, every broker that already answered it: the
  * records of a partition whose leader moved to such a broker are never sent, yet sendBatch
- * resolves (tulios/kafkajs#1798; seen when two of three nodes came back). So the partitioner
- * notes where each message went, and a record whose partition is missing from the answer
- * stays unpublished.
+ * resolves (tulios/kafkajs#1798). So the partitioner notes where each message went, and a
+ * record whose partition is missing from the answer stays unpublished.
  */
 const notingPartitioner =
   (placed: WeakMap<Message, number>): ICustomPartitioner =>
