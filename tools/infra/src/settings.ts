@@ -114,7 +114,6 @@ export const settings = {
   servicePortBase: int('INFRA_SERVICE_PORT_BASE', 3001),
 } as const;
 
-/** One database and one login role per service; each role owns only its database. */
 /**
  * One database and one login role per service; each role owns only its database. The roles
  * of services with an outbox may also stream their database's WAL (REPLICATION), for the
