@@ -22,7 +22,8 @@ import {
   startPostgres,
   TcpProxy,
 } from '@shop/infra';
-import { FaultSystem, Figures, pendingEverywhere, PlacedOrder } from '../faults/fault-system';
+import { FaultSystem, Figures, PlacedOrder } from '../faults/fault-system';
+import { pendingEverywhere } from '../faults/probes';
 
 interface Fault {
   kind: string;

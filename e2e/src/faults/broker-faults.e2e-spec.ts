@@ -1,5 +1,6 @@
 import { killBroker, settings, sleep, startBroker, stopBroker, TcpProxy, waitFor } from '@shop/infra';
-import { expectClean, FaultSystem, pendingOutbox, PlacedOrder, timedHealth } from './fault-system';
+import { expectClean, FaultSystem, PlacedOrder } from './fault-system';
+import { pendingOutbox, timedHealth } from './probes';
 
 /**
  * Fault matrix, broker and network: the broker killed, bounced, frozen, cut off and slowed,

@@ -1,5 +1,6 @@
 import { killBroker, sleep, startBroker, waitFor } from '@shop/infra';
-import { expectClean, FaultSystem, pendingOutbox } from './fault-system';
+import { expectClean, FaultSystem } from './fault-system';
+import { pendingOutbox } from './probes';
 
 // 3,000 keeps `npm test` within CI's budget; FAULT_BURST_ORDERS=10000 is the full size.
 const BURST = Number(process.env.FAULT_BURST_ORDERS ?? 3000);

@@ -10,7 +10,8 @@ import {
   startBrokerNode,
   waitFor,
 } from '@shop/infra';
-import { expectClean, FaultSystem, pendingOutbox, PlacedOrder, timedHealth } from './fault-system';
+import { expectClean, FaultSystem, PlacedOrder } from './fault-system';
+import { pendingOutbox, timedHealth } from './probes';
 
 /** The relay's failed passes for want of the broker, from order-service's /metrics. */
 const brokerFailures = async (url: string): Promise<number> => {

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { adminConnection, sleep, waitFor } from '@shop/infra';
-import { expectClean, FaultSystem, holdOrderTransaction, PlacedOrder, queryDb } from './fault-system';
+import { expectClean, FaultSystem, PlacedOrder, queryDb } from './fault-system';
+import { holdOrderTransaction } from './probes';
 
 /**
  * Fault matrix, PostgreSQL: a long transaction holding a low outbox position, a crash

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { fixtures, ORDER_EVENTS_TOPIC, SHIPMENT_EVENTS_TOPIC } from '@shop/contracts';
 import { Admin } from 'kafkajs';
 import { operatorAuthorization, readMailbox, waitFor } from '@shop/infra';
-import { expectClean, FaultSystem, pendingOutbox, printFigures, queryDb, readAll } from './fault-system';
+import { expectClean, FaultSystem, printFigures, queryDb, readAll } from './fault-system';
+import { pendingOutbox } from './probes';
 import { deadLetterTopicFor } from '@transactional-outbox/inbox';
 
 /**

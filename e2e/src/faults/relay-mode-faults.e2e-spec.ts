@@ -12,7 +12,8 @@ import {
   stopConnect,
   waitFor,
 } from '@shop/infra';
-import { expectClean, FaultSystem, holdOrderTransaction, PlacedOrder } from './fault-system';
+import { expectClean, FaultSystem, PlacedOrder } from './fault-system';
+import { holdOrderTransaction } from './probes';
 import { relaySlot, slotState } from './relay-modes';
 
 /**
