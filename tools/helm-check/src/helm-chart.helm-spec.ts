@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { CHART_DIR, ensureHelmJars, helmLint, helmTemplate, validateManifests } from './helm';
+import { CHART_DIR, ensureHelmJars, helmLint, helmTemplate } from './helm';
+import { validateManifests } from './validate-manifests';
 
 // deploy/helm/outbox-shop rendered by Helm itself (helm-java), every manifest validated against
 // the Kubernetes schemas (kubernetes-models). The first run fetches helm-java with Maven.

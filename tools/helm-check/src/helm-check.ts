@@ -3,7 +3,8 @@
 // Kubernetes schemas. No cluster and no helm binary: Helm runs embedded (infra/helm).
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { CHART_DIR, helmLint, helmTemplate, validateManifests } from './helm';
+import { CHART_DIR, helmLint, helmTemplate } from './helm';
+import { validateManifests } from './validate-manifests';
 
 function main(): number {
   let failures = 0;

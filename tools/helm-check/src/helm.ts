@@ -6,7 +6,6 @@ import { commandExists, INFRA_DIR, InfraError, ROOT_DIR, run } from '@shop/infra
 export const CHART_DIR = join(ROOT_DIR, 'deploy', 'helm', 'outbox-shop');
 const libDir = join(INFRA_DIR, 'helm', 'libs');
 const tool = join(ROOT_DIR, 'infra', 'helm', 'HelmTool.java');
-const validator = join(__dirname, 'validate-manifests.mjs');
 
 /** helm-java and its native Helm library come from Maven Central through infra/helm/pom.xml. */
 export function ensureHelmJars(): void {
@@ -49,17 +48,3 @@ export const helmLint = (chart = CHART_DIR): HelmResult => helmTool(['lint', cha
 /** `helm template <release> <chart> -f <values>…`: Helm checks the values against values.schema.json first. */
 export const helmTemplate = (valuesFiles: string[] = [], release = 'shop', chart = CHART_DIR): HelmResult =>
   helmTool(['template', chart, release, ...valuesFiles]);
-
-export interface ManifestErrors {
-  kind: string;
-  name: string;
-  /** path: the JSON pointer of the field at fault, e.g. /spec/replicas. */
-  errors: { path: string; message: string }[];
-}
-
-/** Each manifest of a multi-document YAML validated against its kind's Kubernetes schema. */
-export function validateManifests(yaml: string): ManifestErrors[] {
-  const res = spawnSync(process.execPath, [validator], { input: yaml, encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (res.status !== 0) throw new InfraError(`validate-manifests.mjs exited with ${res.status}:\n${res.stderr}`);
-  return JSON.parse(res.stdout) as ManifestErrors[];
-}
