@@ -146,7 +146,7 @@ export function outboxSql(options: OutboxTableOptions = {}, shard: Shard = ALL) 
     // keeps the entries of deleted rows until vacuum removes them, so a scan from the oldest
     // would walk them all again, for as long as a held xmin horizon keeps vacuum away. Only
     // the leader marks rows, on the connection that runs this, so no row published before
-    // $3 can appear after it was read. Returns where this pass stopped.
+    // $3 can appear after it was read (with shards, $3 is null). Returns where this pass stopped.
     // The rows go by ctid (a TID scan): as `id IN (…)` the planner may join the
     // batch against the whole table, which a held horizon can leave gigabytes large.
     deletePublished: `

@@ -4,6 +4,7 @@ import { readWholeTopic, sleep, waitFor } from '@shop/infra';
 import { event, idOf, nOf, useRelayTestBed } from '../test/relay-test-bed';
 import { LeaderSampler, ShardRelayProcess } from '../test/shard-relays';
 import { shardOf } from './index';
+import { outboxTable } from './outbox-table';
 
 /** Events committed by a writer, per aggregate in order (`n` = 0, 1, 2…). */
 class Writer {
@@ -67,6 +68,15 @@ describe('OutboxRelay with shards: relay processes share them (real PostgreSQL a
     return p;
   };
 
+  /** A client that takes advisory locks as a relay's session would, and keeps them. */
+  async function lockHolder(locks: string): Promise<Client> {
+    const holder = new Client({ ...bed.db.options, user: bed.db.options.username });
+    await holder.connect();
+    holder.on('error', () => undefined);
+    await holder.query(`SELECT ${locks}`);
+    return holder;
+  }
+
   /** Every event on the topic, each aggregate's in the order committed (first copies; SIGKILL may add some). */
   async function expectAllInOrder(topic: string, writer: Writer): Promise<void> {
     await waitFor('all published', async () => (await bed.pending()) === 0, 120_000);
@@ -98,14 +108,10 @@ describe('OutboxRelay with shards: relay processes share them (real PostgreSQL a
 
   it("ends the session of a shard's leader that has gone silent, and leads that shard too", async () => {
     const name = randomUUID();
-    const stuck = new Client({ ...bed.db.options, user: bed.db.options.username });
-    await stuck.connect();
-    stuck.on('error', () => undefined);
     // Shard 1 of 2's leader lock and the 2-shard count key, as a leader of shard 1 holds them.
-    await stuck.query(
-      `SELECT pg_advisory_lock(7345, hashtext($1 || '/1-of-2') & 2147483647),
-              pg_advisory_lock_shared(7346, hashtext($1 || '/of-2') & 2147483647)`,
-      [name],
+    const stuck = await lockHolder(
+      `pg_advisory_lock(7345, hashtext('${name}/1-of-2') & 2147483647),
+       pg_advisory_lock_shared(7346, hashtext('${name}/of-2') & 2147483647)`,
     );
     const relay = bed.newRelay({
       name,
@@ -118,6 +124,65 @@ describe('OutboxRelay with shards: relay processes share them (real PostgreSQL a
     await waitFor('both shards led', async () => relay.ledShards.join() === '0,1', 15_000);
     await expect(stuck.query('SELECT 1')).rejects.toThrow();
     await stuck.end().catch(() => undefined);
+  });
+
+  it('ends the session of a stuck leader under another shard count, and leads', async () => {
+    const name = randomUUID();
+    // A 2-shard leader of shard 1, silent: it keeps a 4-shard relay out until it is ended.
+    const stuck = await lockHolder(
+      `pg_advisory_lock(7345, hashtext('${name}/1-of-2') & 2147483647),
+       pg_advisory_lock_shared(7346, hashtext('${name}/of-2') & 2147483647)`,
+    );
+    const relay = bed.newRelay({
+      name,
+      shards: 4,
+      topicFor: () => 'unused',
+      leaderStaleAfterMs: 1000,
+      standbyRetryMs: 200,
+    });
+    await relay.start();
+    await waitFor('all four shards led', async () => relay.ledShards.join() === '0,1,2,3', 15_000);
+    await expect(stuck.query('SELECT 1')).rejects.toThrow();
+    await stuck.end().catch(() => undefined);
+  });
+
+  it('a standby shard gives its connection back to the pool', async () => {
+    const name = randomUUID();
+    // A live leader of shard 1 of 2 (not stale: leaderStaleAfterMs is a minute).
+    const other = await lockHolder(
+      `pg_advisory_lock(7345, hashtext('${name}/1-of-2') & 2147483647),
+       pg_advisory_lock_shared(7346, hashtext('${name}/of-2') & 2147483647)`,
+    );
+    const relay = bed.newRelay({
+      name,
+      shards: 2,
+      topicFor: () => 'unused',
+      leaderStaleAfterMs: 60_000,
+      standbyRetryMs: 50,
+    });
+    await relay.start();
+    await waitFor('shard 0 led', async () => relay.ledShards.join() === '0', 15_000);
+    await sleep(1000); // many tries of shard 1
+    const pool = (bed.ds.driver as unknown as { master: { totalCount: number; idleCount: number } }).master;
+    // Shard 0's session and the membership's; none kept for shard 1.
+    expect(pool.totalCount - pool.idleCount).toBe(2);
+    await other.end();
+  });
+
+  it('with shards, retention deletes a row marked before its last pass but committed after it', async () => {
+    const relay = bed.newRelay({ shards: 2, retentionSeconds: 0, topicFor: () => 'unused' });
+    const [late, early] = [event(randomUUID(), 0), event(randomUUID(), 0)];
+    await bed.commit([late, early]);
+    const table = outboxTable(bed.table).qualified;
+    // Another shard's leader marks `late`, and commits only after retention read past it.
+    const marker = await lockHolder('1');
+    await marker.query('BEGIN');
+    await marker.query(`UPDATE ${table} SET published_at = clock_timestamp() WHERE id = $1`, [late.id]);
+    await bed.ds.query(`UPDATE ${table} SET published_at = clock_timestamp() WHERE id = $1`, [early.id]);
+    expect(await relay.applyRetention()).toBe(1);
+    await marker.query('COMMIT');
+    await marker.end();
+    expect(await relay.applyRetention()).toBe(1);
   });
 
   it('two processes share four shards; when one is SIGKILLed the other takes its shards, losing nothing', async () => {

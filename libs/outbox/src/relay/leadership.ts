@@ -53,11 +53,18 @@ export class Leadership {
     const session = await this.session();
     const { leaderStaleAfterMs, notifyChannel, logger, metrics } = this.settings;
     let admission = await this.admit(session);
-    if (!admission.led && admission.otherCounts.length === 0) {
-      const pid = await session.terminateStaleLeader(this.lock, leaderStaleAfterMs / 1000);
-      if (pid === undefined) return false;
-      logger.warn('outbox relay: ended the session of a stuck leader', { pid, shard: this.shard.index });
-      admission = await this.admit(session);
+    if (!admission.led) {
+      // A stuck leader of this shard, or of another shard count that keeps this one out.
+      const pid = await session.terminateStaleLeader(
+        this.settings.name,
+        this.lock,
+        admission.otherCounts,
+        leaderStaleAfterMs / 1000,
+      );
+      if (pid !== undefined) {
+        logger.warn('outbox relay: ended the session of a stuck leader', { pid, shard: this.shard.index });
+        admission = await this.admit(session);
+      }
     }
     if (!admission.led) {
       // A standby shard gives its connection back: a process may stand by for many.

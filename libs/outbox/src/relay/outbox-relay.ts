@@ -90,9 +90,13 @@ export class OutboxRelay {
     await this.publisher.close();
   }
 
-  /** Look for rows now instead of at the next poll (called after an outbox commit). */
+  /**
+   * Look for rows now instead of at the next poll (called after an outbox commit). Only the
+   * shards this relay leads: woken standbys would all retry leadership at once, and with
+   * shards the lowest would take the process's free slots every time (see Membership).
+   */
   wake(): void {
-    for (const shard of this.shards) shard.wake();
+    for (const shard of this.shards) if (shard.isLeader) shard.wake();
   }
 
   /**

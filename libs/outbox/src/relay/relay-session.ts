@@ -112,17 +112,32 @@ export class RelaySession implements SqlRunner {
   }
 
   /**
-   * A leader whose session has said nothing for staleAfterSeconds is stuck (paused,
-   * hung): end its session, which frees the lock. Its in-flight batch, if any, is
-   * published again by the next leader: a duplicate, never a loss.
+   * A leader whose session has said nothing for staleAfterSeconds is stuck (paused, hung):
+   * end its session, which frees its locks. The leader looked for holds `lock`, or, when
+   * `otherCounts` keep this shard out, leads under one of those counts. Its in-flight batch,
+   * if any, is published again by the next leader: a duplicate, never a loss.
    */
-  async terminateStaleLeader(name: string, staleAfterSeconds: number): Promise<number | undefined> {
+  async terminateStaleLeader(
+    name: string,
+    lock: string,
+    otherCounts: number[],
+    staleAfterSeconds: number,
+  ): Promise<number | undefined> {
+    const keys =
+      otherCounts.length === 0
+        ? [{ classid: LEADER, key: lock }]
+        : otherCounts.map((n) =>
+            n === 1 ? { classid: LEADER, key: name } : { classid: COUNT, key: `${name}/of-${n}` },
+          );
     const [holder] = await this.query(
       `SELECT a.pid
-         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE ${HELD_BY_OTHERS} AND l.classid = $1 AND l.objid = (${KEY})::bigint::oid
-          AND clock_timestamp() - greatest(a.state_change, a.query_start) > make_interval(secs => $3)`,
-      [LEADER, name, staleAfterSeconds],
+         FROM unnest($1::int[], $2::text[]) k(classid, key)
+         JOIN pg_locks l ON l.classid = k.classid::oid AND l.objid = (hashtext(k.key) & 2147483647)::bigint::oid
+         JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE ${HELD_BY_OTHERS}
+          AND clock_timestamp() - greatest(a.state_change, a.query_start) > make_interval(secs => $3)
+        LIMIT 1`,
+      [keys.map((k) => k.classid), keys.map((k) => k.key), staleAfterSeconds],
     );
     if (!holder) return undefined;
     await this.query('SELECT pg_terminate_backend($1)', [holder.pid]);

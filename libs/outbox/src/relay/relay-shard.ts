@@ -88,7 +88,8 @@ export class RelayShard {
         }
         if (this.leadership.isBroken) await this.leadership.drop();
         if (!this.leadership.isLeader && !(await this.share.tryLead(() => this.leadership.lead()))) {
-          await this.sleep(standbyRetryMs);
+          // Jittered, so that standby loops do not retry in step (a process tries one shard at a time per free slot).
+          await this.sleep(standbyRetryMs * (0.5 + Math.random() / 2));
           continue;
         }
         this.wakePending = false;

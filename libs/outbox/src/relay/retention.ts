@@ -64,7 +64,9 @@ export class Retention {
         retentionBatchSize,
         this.retainedFrom,
       ]);
-      if (through !== null) this.retainedFrom = through;
+      // With shards, other leaders mark rows on their own connections: a row marked before
+      // `through` may commit after this read, so every pass starts from the oldest.
+      if (through !== null && this.settings.shards === 1) this.retainedFrom = through;
       total += deleted;
       if (deleted < retentionBatchSize) break;
     }
