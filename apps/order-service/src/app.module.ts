@@ -42,15 +42,19 @@ export class AppModule {
         LoggingModule.forRoot('order-service'),
         OperatorAuthModule.forRoot(config.OPERATOR_TOKEN),
         TypeOrmModule.forRoot(
-          postgresOptions(config, {
-            entities: [OrderRecord, IdempotencyKeyRecord],
-            migrations: [
-              CreateOutboxTable1764000000000,
-              CreateInboxTable1764000000001,
-              CreateOutboxPublication1764000000010,
-              CreateOrders1764000000100,
-            ],
-          }),
+          postgresOptions(
+            config,
+            {
+              entities: [OrderRecord, IdempotencyKeyRecord],
+              migrations: [
+                CreateOutboxTable1764000000000,
+                CreateInboxTable1764000000001,
+                CreateOutboxPublication1764000000010,
+                CreateOrders1764000000100,
+              ],
+            },
+            config.OUTBOX_RELAY_SHARDS,
+          ),
         ),
         OutboxModule.forRootAsync({
           useFactory: () => {

@@ -33,15 +33,19 @@ export class AppModule {
         LoggingModule.forRoot('shipping-service'),
         OperatorAuthModule.forRoot(config.OPERATOR_TOKEN),
         TypeOrmModule.forRoot(
-          postgresOptions(config, {
-            entities: [ShipmentRecord],
-            migrations: [
-              CreateOutboxTable1764000000000,
-              CreateInboxTable1764000000001,
-              CreateOutboxPublication1764000000010,
-              CreateShipments1764000000200,
-            ],
-          }),
+          postgresOptions(
+            config,
+            {
+              entities: [ShipmentRecord],
+              migrations: [
+                CreateOutboxTable1764000000000,
+                CreateInboxTable1764000000001,
+                CreateOutboxPublication1764000000010,
+                CreateShipments1764000000200,
+              ],
+            },
+            config.OUTBOX_RELAY_SHARDS,
+          ),
         ),
         // The same outbox library as order-service: shipment events leave the same way.
         OutboxModule.forRootAsync({
