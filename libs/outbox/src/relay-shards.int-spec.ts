@@ -68,13 +68,22 @@ describe('OutboxRelay with shards: relay processes share them (real PostgreSQL a
     return p;
   };
 
-  /** A client that takes advisory locks as a relay's session would, and keeps them. */
-  async function lockHolder(locks: string): Promise<Client> {
-    const holder = new Client({ ...bed.db.options, user: bed.db.options.username });
-    await holder.connect();
-    holder.on('error', () => undefined);
-    await holder.query(`SELECT ${locks}`);
-    return holder;
+  async function connect(): Promise<Client> {
+    const client = new Client({ ...bed.db.options, user: bed.db.options.username });
+    await client.connect();
+    client.on('error', () => undefined);
+    return client;
+  }
+
+  /** A session holding what the leader of shard 1 of 2 holds: its leader lock and the 2-shard count key. */
+  async function leaderOfShard1Of2(name: string): Promise<Client> {
+    const client = await connect();
+    await client.query(
+      `SELECT pg_advisory_lock(7345, hashtext($1 || '/1-of-2') & 2147483647),
+              pg_advisory_lock_shared(7346, hashtext($1 || '/of-2') & 2147483647)`,
+      [name],
+    );
+    return client;
   }
 
   /** Every event on the topic, each aggregate's in the order committed (first copies; SIGKILL may add some). */
@@ -106,53 +115,28 @@ describe('OutboxRelay with shards: relay processes share them (real PostgreSQL a
     }
   });
 
-  it("ends the session of a shard's leader that has gone silent, and leads that shard too", async () => {
+  it.each([
+    [2, 'its own shard count', '0,1'],
+    [4, 'another shard count', '0,1,2,3'],
+  ])('with %i shards, ends the session of a silent leader under %s and leads every shard', async (shards, _, led) => {
     const name = randomUUID();
-    // Shard 1 of 2's leader lock and the 2-shard count key, as a leader of shard 1 holds them.
-    const stuck = await lockHolder(
-      `pg_advisory_lock(7345, hashtext('${name}/1-of-2') & 2147483647),
-       pg_advisory_lock_shared(7346, hashtext('${name}/of-2') & 2147483647)`,
-    );
+    const stuck = await leaderOfShard1Of2(name);
     const relay = bed.newRelay({
       name,
-      shards: 2,
+      shards,
       topicFor: () => 'unused',
       leaderStaleAfterMs: 1000,
       standbyRetryMs: 200,
     });
     await relay.start();
-    await waitFor('both shards led', async () => relay.ledShards.join() === '0,1', 15_000);
-    await expect(stuck.query('SELECT 1')).rejects.toThrow();
-    await stuck.end().catch(() => undefined);
-  });
-
-  it('ends the session of a stuck leader under another shard count, and leads', async () => {
-    const name = randomUUID();
-    // A 2-shard leader of shard 1, silent: it keeps a 4-shard relay out until it is ended.
-    const stuck = await lockHolder(
-      `pg_advisory_lock(7345, hashtext('${name}/1-of-2') & 2147483647),
-       pg_advisory_lock_shared(7346, hashtext('${name}/of-2') & 2147483647)`,
-    );
-    const relay = bed.newRelay({
-      name,
-      shards: 4,
-      topicFor: () => 'unused',
-      leaderStaleAfterMs: 1000,
-      standbyRetryMs: 200,
-    });
-    await relay.start();
-    await waitFor('all four shards led', async () => relay.ledShards.join() === '0,1,2,3', 15_000);
+    await waitFor('every shard led', async () => relay.ledShards.join() === led, 15_000);
     await expect(stuck.query('SELECT 1')).rejects.toThrow();
     await stuck.end().catch(() => undefined);
   });
 
   it('a standby shard gives its connection back to the pool', async () => {
     const name = randomUUID();
-    // A live leader of shard 1 of 2 (not stale: leaderStaleAfterMs is a minute).
-    const other = await lockHolder(
-      `pg_advisory_lock(7345, hashtext('${name}/1-of-2') & 2147483647),
-       pg_advisory_lock_shared(7346, hashtext('${name}/of-2') & 2147483647)`,
-    );
+    const other = await leaderOfShard1Of2(name); // alive: leaderStaleAfterMs is a minute
     const relay = bed.newRelay({
       name,
       shards: 2,
@@ -175,7 +159,7 @@ describe('OutboxRelay with shards: relay processes share them (real PostgreSQL a
     await bed.commit([late, early]);
     const table = outboxTable(bed.table).qualified;
     // Another shard's leader marks `late`, and commits only after retention read past it.
-    const marker = await lockHolder('1');
+    const marker = await connect();
     await marker.query('BEGIN');
     await marker.query(`UPDATE ${table} SET published_at = clock_timestamp() WHERE id = $1`, [late.id]);
     await bed.ds.query(`UPDATE ${table} SET published_at = clock_timestamp() WHERE id = $1`, [early.id]);
