@@ -5,6 +5,8 @@ import { event, idOf, nOf, useRelayTestBed } from '../test/relay-test-bed';
 import { LeaderSampler, ShardRelayProcess } from '../test/shard-relays';
 import { shardOf } from './index';
 import { outboxTable } from './outbox-table';
+import { RelaySession } from './relay/relay-session';
+import { leaderLockName } from './relay/shards';
 
 /** Events committed by a writer, per aggregate in order (`n` = 0, 1, 2…). */
 class Writer {
@@ -151,6 +153,31 @@ describe('OutboxRelay with shards: relay processes share them (real PostgreSQL a
     // Shard 0's session and the membership's; none kept for shard 1.
     expect(pool.totalCount - pool.idleCount).toBe(2);
     await other.end();
+  });
+
+  it('an admission that stalls in its transaction has its session ended, and another relay is admitted', async () => {
+    const name = randomUUID();
+    const session = await RelaySession.open(bed.ds);
+    // The stall: the session stops once it holds the admission lock, as a paused process would.
+    const query = session.query.bind(session);
+    session.query = async (sql: string, params?: unknown[]) => {
+      const result = await query(sql, params);
+      if (sql.includes('pg_advisory_xact_lock')) await sleep(5000);
+      return result;
+    };
+    const stalled = session.admit(name, leaderLockName(name, { index: 0, count: 2 }), 2, 256, 1000);
+    await sleep(200);
+    const relay = bed.newRelay({
+      name,
+      shards: 2,
+      topicFor: () => 'unused',
+      leaderStaleAfterMs: 1000,
+      standbyRetryMs: 100,
+    });
+    await relay.start();
+    await waitFor('both shards led before the stall ends', async () => relay.ledShards.join() === '0,1', 3500);
+    await expect(stalled).rejects.toThrow();
+    await session.close();
   });
 
   it('with shards, retention deletes a row marked before its last pass but committed after it', async () => {

@@ -83,7 +83,13 @@ export class Leadership {
   /** Admission, logging when relays under another shard count start or stop keeping this shard out. */
   private async admit(session: RelaySession) {
     const { name } = this.settings;
-    const admission = await session.admit(name, this.lock, this.shard.count, MAX_SHARDS);
+    const admission = await session.admit(
+      name,
+      this.lock,
+      this.shard.count,
+      MAX_SHARDS,
+      this.settings.leaderStaleAfterMs,
+    );
     const fencedBy = admission.led ? '' : admission.otherCounts.join(',');
     if (fencedBy !== this.fencedBy && this.shard.index === 0 && fencedBy !== '')
       this.settings.logger.log('outbox relay stands by: relays with another shard count lead', {

@@ -71,9 +71,12 @@ export class RelaySession implements SqlRunner {
    * two counts leading at once could publish its events out of order. One admission at a
    * time (a transaction-level lock); the session-level locks taken in it outlive its commit.
    */
-  async admit(name: string, lock: string, count: number, maxCount: number): Promise<Admission> {
+  async admit(name: string, lock: string, count: number, maxCount: number, staleAfterMs: number): Promise<Admission> {
     await this.query('BEGIN');
     try {
+      // A relay that stalls in here would keep every other admission of the name waiting:
+      // PostgreSQL ends its session instead, as a standby ends a silent leader's.
+      await this.query(`SET LOCAL idle_in_transaction_session_timeout = ${Math.ceil(staleAfterMs)}`);
       await this.query(`SELECT pg_advisory_xact_lock($1, ${KEY})`, [ADMISSION, name]);
       const others: { n: number }[] = await this.query(
         `SELECT n FROM generate_series(1, $3::int) n
