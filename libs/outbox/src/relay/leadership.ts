@@ -51,16 +51,11 @@ export class Leadership {
     if (this.leading && this.current && !this.current.isBroken) return true;
     if (this.leading) await this.drop();
     const session = await this.session();
-    const { leaderStaleAfterMs, notifyChannel, logger, metrics } = this.settings;
+    const { name, leaderStaleAfterMs, notifyChannel, logger, metrics } = this.settings;
     let admission = await this.admit(session);
     if (!admission.led) {
       // A stuck leader of this shard, or of another shard count that keeps this one out.
-      const pid = await session.terminateStaleLeader(
-        this.settings.name,
-        this.lock,
-        admission.otherCounts,
-        leaderStaleAfterMs / 1000,
-      );
+      const pid = await session.terminateStaleLeader(name, this.lock, admission.otherCounts, leaderStaleAfterMs / 1000);
       if (pid !== undefined) {
         logger.warn('outbox relay: ended the session of a stuck leader', { pid, shard: this.shard.index });
         admission = await this.admit(session);
@@ -76,7 +71,7 @@ export class Leadership {
     metrics?.leader(true, this.shard);
     if (notifyChannel) await session.listen(notifyChannel, this.onNotify);
     this.heartbeat = setInterval(() => this.keepAlive(), Math.max(1000, leaderStaleAfterMs / 4));
-    logger.log('outbox relay is the leader', { name: this.settings.name, ...this.shard });
+    logger.log('outbox relay is the leader', { name, ...this.shard });
     return true;
   }
 

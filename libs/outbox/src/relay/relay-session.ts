@@ -18,10 +18,27 @@ const MEMBER = 7347;
 const ADMISSION = 7348;
 
 const KEY = 'hashtext($2) & 2147483647';
-/** Where pg_locks holds the advisory lock ($1, hashtext($2)) granted to another backend of this database. */
+/** Where the lock l is an advisory lock granted to another backend of this database. */
 const HELD_BY_OTHERS = `
   l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND l.pid <> pg_backend_pid()
   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+
+/** Advisory lock keys as (first key, name), the second key being hashtext(name). */
+interface LockKey {
+  classid: number;
+  key: string;
+}
+
+/** The key every leader of `name` under `count` shards holds (for one shard, its leader lock). */
+const countKey = (name: string, count: number): LockKey =>
+  count === 1 ? { classid: LEADER, key: name } : { classid: COUNT, key: `${name}/of-${count}` };
+
+/** The keys passed as $1 (classids) and $2 (names), as rows k (classid, key, i from 1), joined to their locks l. */
+const HELD_KEYS = `
+  unnest($1::int[], $2::text[]) WITH ORDINALITY k(classid, key, i)
+  JOIN pg_locks l ON l.classid = k.classid::oid AND l.objid = (hashtext(k.key) & 2147483647)::bigint::oid`;
+
+const keyParams = (keys: LockKey[]) => [keys.map((k) => k.classid), keys.map((k) => k.key)];
 
 /** How admission went: led, or not; `otherCounts`: the shard counts whose leaders keep this one out. */
 export type Admission = { led: true } | { led: false; otherCounts: number[] };
@@ -78,19 +95,19 @@ export class RelaySession implements SqlRunner {
       // PostgreSQL ends its session instead, as a standby ends a silent leader's.
       await this.query(`SET LOCAL idle_in_transaction_session_timeout = ${Math.ceil(staleAfterMs)}`);
       await this.query(`SELECT pg_advisory_xact_lock($1, ${KEY})`, [ADMISSION, name]);
-      const others: { n: number }[] = await this.query(
-        `SELECT n FROM generate_series(1, $3::int) n
-          WHERE n <> $4 AND EXISTS (
-                SELECT 1 FROM pg_locks l
-                 WHERE ${HELD_BY_OTHERS}
-                   AND l.classid = (CASE WHEN n = 1 THEN $1 ELSE $5 END)::oid
-                   AND l.objid = (hashtext(CASE WHEN n = 1 THEN $2 ELSE $2 || '/of-' || n END) & 2147483647)::bigint::oid)`,
-        [LEADER, name, maxCount, count, COUNT],
+      const counts = Array.from({ length: maxCount }, (_, i) => i + 1).filter((n) => n !== count);
+      const held: { i: string }[] = await this.query(
+        `SELECT DISTINCT k.i FROM ${HELD_KEYS} WHERE ${HELD_BY_OTHERS} ORDER BY k.i`,
+        keyParams(counts.map((n) => countKey(name, n))),
       );
-      if (others.length > 0) return { led: false, otherCounts: others.map((r) => r.n) };
+      const others = held.map((r) => counts[Number(r.i) - 1]);
+      if (others.length > 0) return { led: false, otherCounts: others };
       const [row] = await this.query(`SELECT pg_try_advisory_lock($1, ${KEY}) AS locked`, [LEADER, lock]);
       if (!row.locked) return { led: false, otherCounts: [] };
-      if (count > 1) await this.query(`SELECT pg_advisory_lock_shared($1, ${KEY})`, [COUNT, `${name}/of-${count}`]);
+      if (count > 1) {
+        const { classid, key } = countKey(name, count);
+        await this.query(`SELECT pg_advisory_lock_shared($1, ${KEY})`, [classid, key]);
+      }
       return { led: true };
     } finally {
       await this.query('COMMIT');
@@ -127,20 +144,13 @@ export class RelaySession implements SqlRunner {
     staleAfterSeconds: number,
   ): Promise<number | undefined> {
     const keys =
-      otherCounts.length === 0
-        ? [{ classid: LEADER, key: lock }]
-        : otherCounts.map((n) =>
-            n === 1 ? { classid: LEADER, key: name } : { classid: COUNT, key: `${name}/of-${n}` },
-          );
+      otherCounts.length === 0 ? [{ classid: LEADER, key: lock }] : otherCounts.map((n) => countKey(name, n));
     const [holder] = await this.query(
-      `SELECT a.pid
-         FROM unnest($1::int[], $2::text[]) k(classid, key)
-         JOIN pg_locks l ON l.classid = k.classid::oid AND l.objid = (hashtext(k.key) & 2147483647)::bigint::oid
-         JOIN pg_stat_activity a ON a.pid = l.pid
+      `SELECT a.pid FROM ${HELD_KEYS} JOIN pg_stat_activity a ON a.pid = l.pid
         WHERE ${HELD_BY_OTHERS}
           AND clock_timestamp() - greatest(a.state_change, a.query_start) > make_interval(secs => $3)
         LIMIT 1`,
-      [keys.map((k) => k.classid), keys.map((k) => k.key), staleAfterSeconds],
+      [...keyParams(keys), staleAfterSeconds],
     );
     if (!holder) return undefined;
     await this.query('SELECT pg_terminate_backend($1)', [holder.pid]);
